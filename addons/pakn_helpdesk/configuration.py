@@ -1,0 +1,77 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Id
+
+# KH2022 Annex I, with the answering unit named instead of
+# "cơ quan chức năng".
+ANSWER_TEMPLATE = (
+    "Kính chào Ông/Bà!\n"
+    "Phản ánh, kiến nghị của Ông/Bà được ${unit} trả lời như sau:\n"
+    "${result}\n"
+    "Chân thành cảm ơn phản ánh, kiến nghị của Ông/Bà và mong tiếp tục "
+    "nhận được phản ánh, kiến nghị trong thời gian tới.\n"
+    "Trân trọng./.\n"
+    "${attachments}")
+ATTACHMENTS_LINE = "Đính kèm: ${names}"
+
+
+class Configuration(ModelSingleton, ModelSQL, ModelView):
+    __name__ = 'pakn.configuration'
+
+    province = fields.Char(
+        "Province", help="The province or city running the hotline.")
+    hotline_name = fields.Char(
+        "Hotline Name", required=True,
+        help="How the hotline names itself in the answers it gives "
+        "directly.")
+    timezone = fields.Char(
+        "Timezone", required=True,
+        help="The timezone of office hours and of the year in codes.")
+    code_prefix = fields.Char(
+        "Code Prefix", required=True, strip=True,
+        help="The prefix of tracking codes, e.g. PAKN.")
+    ticket_sequence = fields.Many2One(
+        'ir.sequence', "Case Sequence", required=True,
+        domain=[
+            ('sequence_type', '=',
+                Id('pakn_helpdesk', 'sequence_type_ticket')),
+            ])
+    answer_template = fields.Text(
+        "Answer Template", required=True,
+        help="The Annex I template: ${unit} is the answering unit, "
+        "${result} the result content, ${attachments} the list of "
+        "attached evidence.")
+    attachments_line = fields.Char(
+        "Attachments Line", required=True,
+        help="The line listing the evidence: ${names}.")
+
+    @staticmethod
+    def default_hotline_name():
+        return "Tổng đài dịch vụ công 1022"
+
+    @staticmethod
+    def default_timezone():
+        return 'Asia/Ho_Chi_Minh'
+
+    @staticmethod
+    def default_code_prefix():
+        return 'PAKN'
+
+    @staticmethod
+    def default_answer_template():
+        return ANSWER_TEMPLATE
+
+    @staticmethod
+    def default_attachments_line():
+        return ATTACHMENTS_LINE
+
+    @classmethod
+    def default_ticket_sequence(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('pakn_helpdesk', 'sequence_ticket')
+        except KeyError:
+            return None
