@@ -3,7 +3,7 @@
 from trytond.cache import Cache
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 class User(metaclass=PoolMeta):
@@ -28,13 +28,14 @@ class User(metaclass=PoolMeta):
         units = cls._get_pakn_units_cache.get(user_id)
         if units is not None:
             return units
-        user = cls(user_id)
-        unit_ids = {u.id for u in user.pakn_focal_units}
-        led_ids = [u.id for u in user.pakn_led_units]
-        if led_ids:
-            unit_ids.update(u.id for u in Unit.search([
-                        ('parent', 'child_of', led_ids),
-                        ('active', 'in', [True, False]),
-                        ]))
+        with without_check_access():
+            user = cls(user_id)
+            unit_ids = {u.id for u in user.pakn_focal_units}
+            led_ids = [u.id for u in user.pakn_led_units]
+            if led_ids:
+                unit_ids.update(u.id for u in Unit.search([
+                            ('parent', 'child_of', led_ids),
+                            ('active', 'in', [True, False]),
+                            ]))
         units = tuple(sorted(unit_ids))
         return cls._get_pakn_units_cache.set(user_id, units)
