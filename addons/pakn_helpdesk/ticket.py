@@ -497,10 +497,12 @@ class Ticket(Workflow, ModelSQL, ModelView):
         return super().copy(tickets, default=default)
 
     @classmethod
-    def validate_fields(cls, tickets, field_names):
-        super().validate_fields(tickets, field_names)
+    def _validate(cls, tickets, field_names=None):
+        # Check the content first so that a missing value is reported with
+        # the message of the case rather than the generic one
         for ticket in tickets:
             ticket.check_content()
+        super()._validate(tickets, field_names=field_names)
 
     def check_content(self):
         if self.state_secret:
