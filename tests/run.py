@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Run every test suite on SQLite, then on PostgreSQL; called by `make test`.
+
+Suites: the tests of each module in addons/ (a folder with a tryton.cfg),
+imported as trytond.modules.<module>.tests.test_*, and the top-level
+tests/test_*.py. Each backend runs in its own process, because trytond
+binds its backend and test database when first imported.
+
+Environment:
+  TRYTOND_DATABASE_URI  PostgreSQL server (default %(pg)s)
+  CI                    "true": an unreachable PostgreSQL fails the run
+                        instead of being skipped with a warning
+Usage: tests/run.py [-v] [-k PATTERN]... [sqlite] [postgresql]
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import unittest
+from importlib.metadata import version
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADDONS = os.path.join(ROOT, 'addons')
+CACHE = os.path.join(ROOT, 'var', 'cache')
+PG_URI = 'postgresql://postgres@127.0.0.1:5432/'
+PG_DB_NAME = 'test_pakn'
+BACKENDS = ['sqlite', 'postgresql']
+__doc__ %= {'pg': PG_URI}
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.split('\n')[1:]))
+    parser.add_argument('backends', nargs='*', metavar='backend',
+        help="sqlite and/or postgresql (default: both, in that order)")
+    parser.add_argument('-v', '--verbose', action='store_true',
+        help="print the name of each test")
+    parser.add_argument('-k', dest='patterns', action='append', default=[],
+        help="only run tests matching the pattern (as python -m unittest)")
+    parser.add_argument('--child', metavar='RESULT_FILE',
+        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    if unknown := set(args.backends) - set(BACKENDS):
+        parser.error(f"unknown backend: {', '.join(sorted(unknown))}")
+    ci = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
+    summaries, ok = [], True
+    for backend in args.backends or BACKENDS:
+        env = os.environ.copy()
+        # A configuration file would override the URI given below
+        env.pop('TRYTOND_CONFIG', None)
+        if backend == 'sqlite':
+            env.update(TRYTOND_DATABASE_URI='sqlite://', DB_NAME=':memory:')
+        else:
+            uri = os.environ.get('TRYTOND_DATABASE_URI') or PG_URI
+            if not uri.startswith('postgresql:'):
+                summaries.append(f"== postgresql: FAILED, "
+                    f"TRYTOND_DATABASE_URI={uri} is not a postgresql:// URI ==")
+                ok = False
+                continue
+            error = prepare_postgresql(uri)
+            if error:
+                if ci:
+                    summaries.append(f"== postgresql: FAILED, cannot use "
+                        f"{uri} ({error}); CI=true requires PostgreSQL ==")
+                    ok = False
+                else:
+                    warn(f"PostgreSQL at {uri} is unusable ({error}):\n"
+                        "SKIPPING THE POSTGRESQL RUN. Start PostgreSQL or set "
+                        "TRYTOND_DATABASE_URI; with CI=true this fails.")
+                    summaries.append(
+                        "== postgresql: SKIPPED (server unreachable) ==")
+                continue
+            env.update(TRYTOND_DATABASE_URI=uri, DB_NAME=PG_DB_NAME)
+        env['DB_CACHE'] = db_cache(backend)
+        summary, success = run_backend(backend, env, args)
+        summaries.append(summary)
+        ok &= success
+    print()
+    for summary in summaries:
+        print(summary)
+    return 0 if ok else 1
+
+
+def warn(message):
+    bar = '!' * 72
+    print(f"\n{bar}\n!! WARNING: {message}\n{bar}\n", file=sys.stderr,
+        flush=True)
+
+
+def prepare_postgresql(uri):
+    "Drop a stale test database; return why the server is unusable, if so"
+    try:
+        import psycopg
+    except ImportError as exception:
+        return str(exception)
+    try:
+        # template1 always exists; the connection is closed before the tests
+        with psycopg.connect(uri, dbname='template1', autocommit=True,
+                connect_timeout=5) as connection:
+            connection.execute(
+                f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
+    except psycopg.Error as exception:
+        return str(exception).strip().splitlines()[0]
+
+
+def db_cache(backend):
+    """Return the folder caching activated databases for the backend.
+
+    The folder is named after a hash of everything that shapes those
+    databases, so edited modules never restore a stale cache; caches of
+    older sources are removed."""
+    digest = hashlib.sha256(
+        f'{sys.version}\0{version("trytond")}\0'.encode())
+    for top in [ADDONS, os.path.join(ROOT, 'tests')]:
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames
+                if d not in {'__pycache__', 'artifacts'})
+            for filename in sorted(filenames):
+                if filename.endswith(('.pyc', '.pyo')):
+                    continue
+                path = os.path.join(dirpath, filename)
+                digest.update(os.path.relpath(path, ROOT).encode() + b'\0')
+                with open(path, 'rb') as file:
+                    digest.update(file.read())
+    name = f'{backend}-{digest.hexdigest()[:16]}'
+    os.makedirs(CACHE, exist_ok=True)
+    for old in os.listdir(CACHE):
+        if old.startswith(backend + '-') and old != name:
+            shutil.rmtree(os.path.join(CACHE, old), ignore_errors=True)
+    return os.path.join(CACHE, name)
+
+
+def run_backend(backend, env, args):
+    print(f"\n===== {backend}: running the tests =====", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        result_file = os.path.join(tmp, 'result.json')
+        cmd = [sys.executable, os.path.abspath(__file__),
+            '--child', result_file]
+        if args.verbose:
+            cmd.append('-v')
+        for pattern in args.patterns:
+            cmd.extend(['-k', pattern])
+        start = time.monotonic()
+        returncode = subprocess.call(cmd, env=env, cwd=ROOT)
+        duration = time.monotonic() - start
+        try:
+            with open(result_file) as file:
+                result = json.load(file)
+        except (OSError, ValueError):
+            return (f"== {backend}: CRASHED (exit code {returncode}) "
+                f"after {duration:.1f}s ==", False)
+    run = result['run']
+    problems = [f"{key}={result[key]}"
+        for key in ['failures', 'errors', 'unexpected_successes']
+        if result[key]]
+    extra = ''.join(f", {result[key]} {key.replace('_', ' ')}"
+        for key in ['skipped', 'expected_failures'] if result[key])
+    if not run:
+        return f"== {backend}: FAILED, no tests found ==", False
+    if problems or returncode:
+        return (f"== {backend}: FAILED ({', '.join(problems)}) "
+            f"{run} tests{extra} in {duration:.1f}s ==", False)
+    return f"== {backend}: {run} tests OK{extra} in {duration:.1f}s ==", True
+
+
+class ImportFailure(unittest.TestCase):
+    "Stands for a test module that cannot be imported"
+
+    def __init__(self, name, error):
+        super().__init__('runTest')
+        self.name, self.error = name, error
+
+    def id(self):
+        return self.name
+
+    def __str__(self):
+        return f"{self.name} (import)"
+
+    def runTest(self):
+        self.fail(f"cannot import {self.name}:\n{self.error}")
+
+
+def child(args):
+    sys.path.insert(0, ROOT)
+    loader = unittest.TestLoader()
+    if args.patterns:
+        loader.testNamePatterns = [
+            p if '*' in p else f'*{p}*' for p in args.patterns]
+    suite = unittest.TestSuite()
+    for module in sorted(os.listdir(ADDONS)):
+        tests = os.path.join(ADDONS, module, 'tests')
+        if (not os.path.isfile(os.path.join(ADDONS, module, 'tryton.cfg'))
+                or not os.path.isdir(tests)):
+            continue
+        for filename in sorted(os.listdir(tests)):
+            if not (filename.startswith('test_')
+                    and filename.endswith('.py')):
+                continue
+            name = f'trytond.modules.{module}.tests.{filename[:-3]}'
+            try:
+                __import__(name)
+            except Exception:
+                suite.addTest(ImportFailure(name, traceback.format_exc()))
+                continue
+            suite.addTests(loader.loadTestsFromModule(sys.modules[name]))
+    suite.addTests(loader.discover(
+        os.path.join(ROOT, 'tests'), pattern='test_*.py', top_level_dir=ROOT))
+    runner = unittest.TextTestRunner(verbosity=2 if args.verbose else 1)
+    result = runner.run(suite)
+    with open(args.child, 'w') as file:
+        json.dump({
+                'run': result.testsRun,
+                'failures': len(result.failures),
+                'errors': len(result.errors),
+                'skipped': len(result.skipped),
+                'expected_failures': len(result.expectedFailures),
+                'unexpected_successes': len(result.unexpectedSuccesses),
+                }, file)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
