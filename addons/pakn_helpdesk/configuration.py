@@ -19,6 +19,7 @@ ATTACHMENTS_LINE = "Đính kèm: ${names}"
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     __name__ = 'pakn.configuration'
+    __string__ = "PAKN Configuration"
 
     province = fields.Char(
         "Province", help="The province or city running the hotline.")

@@ -22,11 +22,13 @@ class _CodedMixin(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 class Field(_CodedMixin, ModelSQL, ModelView):
     "Subject area (lĩnh vực) of a case"
     __name__ = 'pakn.field'
+    __string__ = "PAKN Field"
 
 
 class Category(_CodedMixin, ModelSQL, ModelView):
     "Kind of content a hotline receives, as listed by a regulation"
     __name__ = 'pakn.category'
+    __string__ = "PAKN Content Category"
     regulation = fields.Char(
         "Regulation", help="The regulation that lists this category, "
         "e.g. DN2017, GL2021, HP2024.")
@@ -49,6 +51,7 @@ class Category(_CodedMixin, ModelSQL, ModelView):
 class Channel(_CodedMixin, ModelSQL, ModelView):
     "Channel through which a case is received"
     __name__ = 'pakn.channel'
+    __string__ = "PAKN Channel"
     phone = fields.Boolean(
         "Phone Call",
         help="Cases received on this channel record the call recording "

@@ -72,6 +72,7 @@ _secret = Bool(Eval('state_secret'))
 
 class Ticket(Workflow, ModelSQL, ModelView):
     __name__ = 'pakn.ticket'
+    __string__ = "PAKN Case"
     _rec_name = 'code'
 
     code = fields.Char(
@@ -668,13 +669,15 @@ class Ticket(Workflow, ModelSQL, ModelView):
     @classmethod
     def _check_unit_role(cls, tickets, role=None):
         """Check the user is a focal point or leader (role) of the lead unit
-        of each case (leaders of a parent unit count)"""
+        of each case. For the work of the unit, the leaders of a parent unit
+        count; only the lead unit's own leaders decide on its answer."""
         user_id = Transaction().user
         if not user_id:
             return
         for ticket in tickets:
             unit = ticket.lead_unit
-            if not unit or not unit.is_member(user_id, role=role):
+            if not unit or not unit.is_member(
+                    user_id, role=role, ancestors=role != 'leader'):
                 msg = ('msg_ticket_not_unit_leader' if role == 'leader'
                     else 'msg_ticket_not_unit_staff')
                 raise TicketRoleError(gettext(
@@ -907,6 +910,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
 
 class TicketCoordinatingUnit(ModelSQL):
     __name__ = 'pakn.ticket-pakn.unit'
+    __string__ = "PAKN Case - Coordinating Unit"
     ticket = fields.Many2One(
         'pakn.ticket', "Case", required=True, ondelete='CASCADE')
     unit = fields.Many2One(
@@ -925,6 +929,7 @@ class TicketCoordinatingUnit(ModelSQL):
 
 class TicketEvent(ModelSQL, ModelView):
     __name__ = 'pakn.ticket.event'
+    __string__ = "PAKN Case Event"
     ticket = fields.Many2One(
         'pakn.ticket', "Case", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -965,6 +970,7 @@ class TicketEvent(ModelSQL, ModelView):
 class TicketContribution(ModelSQL, ModelView):
     "Contribution of a coordinating unit to the lead unit's answer"
     __name__ = 'pakn.ticket.contribution'
+    __string__ = "PAKN Contribution"
     ticket = fields.Many2One(
         'pakn.ticket', "Case", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -1053,6 +1059,7 @@ class TicketContribute(Wizard):
 
 class TicketContributeStart(ModelView):
     __name__ = 'pakn.ticket.contribute.start'
+    __string__ = "PAKN Contribute"
     ticket = fields.Many2One('pakn.ticket', "Case", readonly=True)
     units = fields.Many2Many(
         'pakn.unit', None, None, "Units", readonly=True)

@@ -23,6 +23,7 @@ KINDS = [
 
 class Unit(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'pakn.unit'
+    __string__ = "PAKN Unit"
 
     name = fields.Char("Name", required=True, translate=False)
     code = fields.Char("Code", required=True, strip=True)
@@ -157,7 +158,9 @@ class _UnitUserMixin(ModelSQL):
 
 class UnitFocalPoint(_UnitUserMixin, ModelSQL):
     __name__ = 'pakn.unit-res.user.focal_point'
+    __string__ = "PAKN Unit - Focal Point"
 
 
 class UnitLeader(_UnitUserMixin, ModelSQL):
     __name__ = 'pakn.unit-res.user.leader'
+    __string__ = "PAKN Unit - Leader"

@@ -163,6 +163,12 @@ class PaknHelpdeskTestCase(ModuleTestCase):
             self.assertEqual(Ticket.search([]), [w['t_commune']])
         with as_user(w['leader_a']):
             self.assertEqual(Ticket.search([]), [w['t_a']])
+        # but only the commune's own leaders approve its answers
+        Ticket.write([w['t_commune']], {
+                'state': 'waiting_approval', 'result': "KQ"})
+        with as_user(w['leader_district']):
+            with self.assertRaises(TicketRoleError):
+                Ticket.approve([Ticket(w['t_commune'].id)])
 
     @with_transaction()
     def test_membership_change_applies_at_once(self):
