@@ -10,7 +10,6 @@ Environment:
   TRYTOND_DATABASE_URI  PostgreSQL server (default %(pg)s)
   CI                    "true": an unreachable PostgreSQL fails the run
                         instead of being skipped with a warning
-Usage: tests/run.py [-v] [-k PATTERN]... [sqlite] [postgresql]
 """
 import argparse
 import hashlib
@@ -23,6 +22,7 @@ import tempfile
 import time
 import traceback
 import unittest
+import urllib.parse
 from importlib.metadata import version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,7 +43,8 @@ def main():
         help="sqlite and/or postgresql (default: both, in that order)")
     parser.add_argument('-v', '--verbose', action='store_true',
         help="print the name of each test")
-    parser.add_argument('-k', dest='patterns', action='append', default=[],
+    parser.add_argument('-k', dest='patterns', metavar='PATTERN',
+        action='append', default=[],
         help="only run tests matching the pattern (as python -m unittest)")
     parser.add_argument('--child', metavar='RESULT_FILE',
         help=argparse.SUPPRESS)
@@ -62,23 +63,24 @@ def main():
             env.update(TRYTOND_DATABASE_URI='sqlite://', DB_NAME=':memory:')
         else:
             uri = os.environ.get('TRYTOND_DATABASE_URI') or PG_URI
+            shown = hide_password(uri)
             if not uri.startswith('postgresql:'):
-                summaries.append(f"== postgresql: FAILED, "
-                    f"TRYTOND_DATABASE_URI={uri} is not a postgresql:// URI ==")
+                summaries.append(f"== postgresql: FAILED, TRYTOND_DATABASE_URI="
+                    f"{shown} is not a postgresql:// URI ==")
                 ok = False
                 continue
             error = prepare_postgresql(uri)
             if error:
                 if ci:
                     summaries.append(f"== postgresql: FAILED, cannot use "
-                        f"{uri} ({error}); CI=true requires PostgreSQL ==")
+                        f"{shown} ({error}); CI=true requires PostgreSQL ==")
                     ok = False
                 else:
-                    warn(f"PostgreSQL at {uri} is unusable ({error}):\n"
+                    warn(f"PostgreSQL at {shown} is unusable ({error}):\n"
                         "SKIPPING THE POSTGRESQL RUN. Start PostgreSQL or set "
                         "TRYTOND_DATABASE_URI; with CI=true this fails.")
-                    summaries.append(
-                        "== postgresql: SKIPPED (server unreachable) ==")
+                    summaries.append("== postgresql: SKIPPED, server "
+                        "unreachable (see the warning above) ==")
                 continue
             env.update(TRYTOND_DATABASE_URI=uri, DB_NAME=PG_DB_NAME)
         env['DB_CACHE'] = db_cache(backend)
@@ -89,6 +91,14 @@ def main():
     for summary in summaries:
         print(summary)
     return 0 if ok else 1
+
+
+def hide_password(uri):
+    parts = urllib.parse.urlsplit(uri)
+    if parts.password:
+        netloc = parts.netloc.replace(f':{parts.password}@', ':***@', 1)
+        uri = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return uri
 
 
 def warn(message):
@@ -187,7 +197,7 @@ class ImportFailure(unittest.TestCase):
         return f"{self.name} (import)"
 
     def runTest(self):
-        self.fail(f"cannot import {self.name}:\n{self.error}")
+        raise ImportError(f"cannot import {self.name}:\n{self.error}")
 
 
 def child(args):

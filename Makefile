@@ -1,0 +1,115 @@
+# PAKN 1022: install, demo and test tooling (GNU make, run from the repository
+# root). Needs python3 (>= 3.11), node and npm; see README.md.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_DB := pakn_demo
+# DEMO_PORT must match [web] listen in trytond.conf
+DEMO_PORT := 8000
+DEMO_URL := http://localhost:$(DEMO_PORT)/
+DEMO_PASSWORD := demo1022
+# Extra arguments of tests/run.py, e.g. TEST_ARGS='-v -k ticket sqlite'
+TEST_ARGS ?=
+
+# Stamps keep a second `make` fast; they are redone when their inputs change
+VENV_STAMP := $(VENV)/.pakn-installed
+SAO_STAMP := node_modules/.pakn-installed
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Run a command in its own session, so its pid is also its process group id
+# and `make stop` ends it with the worker processes it forks
+DETACH = $(PY) -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])'
+
+.PHONY: help venv install demo stop test clean distclean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make demo       install, create the $(DEMO_DB) demo database and start it on $(DEMO_URL)"
+	@echo "make stop       stop the demo servers"
+	@echo "make test       run every test suite on SQLite, then on PostgreSQL (TRYTOND_DATABASE_URI)"
+	@echo "make install    create .venv (Python packages, the modules in editable mode) and install sao"
+	@echo "make clean      stop the demo and remove var/ and caches; distclean also removes .venv and node_modules"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "python3.11 or python3 is required" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+# sao (the Tryton web client) from npm, pinned by package-lock.json; .npmrc
+# keeps its libraries in node_modules/tryton-sao/node_modules/ where its
+# index.html expects them. trytond serves that folder ([web] root).
+$(SAO_STAMP): package.json package-lock.json .npmrc i18n/sao/vi.json
+	npm ci --no-audit --no-fund --loglevel=error
+	# sao ships no Vietnamese: add our catalogue of its own strings
+	cp i18n/sao/vi.json node_modules/tryton-sao/locale/vi.json
+	@touch $@
+
+venv: $(VENV_STAMP)
+
+install: $(VENV_STAMP) $(SAO_STAMP)
+
+# (Re)create the demo database with data/demo.py, then start trytond and
+# trytond-cron in the background (pids in var/run, logs in var/log). The
+# paths of trytond.conf come from the environment, as absolute paths.
+demo: export TRYTOND_DATABASE__PATH = $(CURDIR)/var/db
+demo: export TRYTOND_WEB__ROOT = $(CURDIR)/node_modules/tryton-sao
+demo: install
+	@test -f data/demo.py || { echo "make demo: data/demo.py is missing" >&2; exit 1; }
+	@$(MAKE) --no-print-directory stop
+	@if $(PY) -c 'import socket; socket.create_connection(("localhost", $(DEMO_PORT)), 2)' 2>/dev/null; then \
+		echo "make demo: port $(DEMO_PORT) is taken by another program" >&2; exit 1; \
+	fi
+	@mkdir -p var/db var/log var/run
+	rm -f var/db/$(DEMO_DB).sqlite
+	$(PY) data/demo.py --database $(DEMO_DB) --config trytond.conf
+	@echo "starting trytond and trytond-cron (logs in var/log/)"
+	@$(DETACH) $(VENV)/bin/trytond -c trytond.conf -d $(DEMO_DB) \
+		>var/log/trytond.log 2>&1 </dev/null & echo $$! >var/run/trytond.pid
+	@$(DETACH) $(VENV)/bin/trytond-cron -c trytond.conf -d $(DEMO_DB) \
+		>var/log/trytond-cron.log 2>&1 </dev/null & echo $$! >var/run/trytond-cron.pid
+	@for i in $$(seq 120); do \
+		if $(PY) -c 'import urllib.request as r; r.urlopen("$(DEMO_URL)", timeout=2)' 2>/dev/null; then \
+			exit 0; \
+		fi; \
+		if ! kill -0 $$(cat var/run/trytond.pid) 2>/dev/null; then break; fi; \
+		sleep 0.5; \
+	done; \
+	echo "make demo: trytond does not answer on $(DEMO_URL); end of var/log/trytond.log:" >&2; \
+	tail -n 20 var/log/trytond.log >&2; $(MAKE) --no-print-directory stop; exit 1
+	@echo
+	@echo "PAKN 1022 demo is running: $(DEMO_URL)  (database $(DEMO_DB))"
+	@echo "Logins, all with password $(DEMO_PASSWORD): admin, operator, specialist, leader, office"
+	@echo "Logs: var/log/trytond.log, var/log/trytond-cron.log. Stop it with: make stop"
+
+stop:
+	@for name in trytond-cron trytond; do \
+		pidfile=var/run/$$name.pid; \
+		[ -f $$pidfile ] || continue; \
+		pid=$$(cat $$pidfile); \
+		if grep -qa trytond /proc/$$pid/cmdline 2>/dev/null \
+				|| ps -o args= -p $$pid 2>/dev/null | grep -q trytond; then \
+			kill -TERM -$$pid; \
+			for i in $$(seq 50); do kill -0 -$$pid 2>/dev/null || break; sleep 0.2; done; \
+			kill -0 -$$pid 2>/dev/null && kill -KILL -$$pid; \
+			echo "stopped $$name (pid $$pid)"; \
+		fi; \
+		rm -f $$pidfile; \
+	done
+
+# Module tests and tests/, on SQLite then on PostgreSQL; with CI=true an
+# unreachable PostgreSQL fails instead of being skipped (see tests/run.py).
+test: install
+	$(PY) tests/run.py $(TEST_ARGS)
+
+clean: stop
+	rm -rf var build dist tests/artifacts
+	find . -name __pycache__ -type d -not -path './.venv/*' \
+		-not -path './node_modules/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) node_modules *.egg-info
