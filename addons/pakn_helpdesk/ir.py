@@ -1,5 +1,7 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import polib
+
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
@@ -57,3 +59,54 @@ class Attachment(metaclass=PoolMeta):
                 raise TicketValidationError(gettext(
                         'pakn_helpdesk.msg_ticket_secret_attachment',
                         ticket=resource.rec_name))
+
+
+class Translation(metaclass=PoolMeta):
+    __name__ = 'ir.translation'
+
+    @classmethod
+    def translation_import(cls, lang, module, po_path):
+        cls._create_overridden(lang, po_path)
+        return super().translation_import(lang, module, po_path)
+
+    @classmethod
+    def _create_overridden(cls, lang, po_path):
+        """Create the rows of the translations of other modules that the po
+        files override (locale/override/), when that language has none yet:
+        Tryton overrides only existing rows, and Tryton itself ships no
+        Vietnamese."""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        to_create = []
+        for path in po_path:
+            for entry in polib.pofile(path):
+                if entry.obsolete:
+                    continue
+                translation, res_id = cls.from_poentry(entry)
+                if '.' not in res_id or translation.type != 'model':
+                    continue
+                module, fs_id = res_id.split('.')
+                try:
+                    db_id = ModelData.get_id(module, fs_id)
+                except KeyError:
+                    continue
+                domain = [
+                    ('name', '=', translation.name),
+                    ('res_id', '=', db_id),
+                    ('type', '=', translation.type),
+                    ('module', '=', module),
+                    ]
+                if cls.search(domain + [('lang', '=', lang)], limit=1):
+                    continue
+                to_create.append({
+                        'name': translation.name,
+                        'res_id': db_id,
+                        'type': translation.type,
+                        'module': module,
+                        'lang': lang,
+                        'src': translation.src,
+                        'value': '',
+                        'fuzzy': False,
+                        })
+        if to_create:
+            cls.create(to_create)

@@ -1,6 +1,5 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-import os
 import re
 
 from trytond.exceptions import UserError
@@ -424,14 +423,11 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
     def load_vietnamese(self):
         pool = Pool()
         Lang = pool.get('ir.lang')
-        Translation = pool.get('ir.translation')
         vi, = Lang.search([('code', '=', 'vi')])
         vi.translatable = True
         vi.save()
-        Translation.translation_import(
-            'vi', 'pakn_helpdesk', [os.path.join(
-                    os.path.dirname(os.path.dirname(__file__)),
-                    'locale', 'vi.po')])
+        # as the "Load translations" button of the language does
+        Lang.load_translations([vi])
         return vi
 
     @with_transaction()
@@ -454,6 +450,22 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
         self.assertIn('12345', message)
         self.assertNotIn('is not a valid', message)
         self.assertRegex(message, VIETNAMESE)
+
+    @with_transaction()
+    def test_core_messages_in_vietnamese(self):
+        "Tryton's own refusals speak Vietnamese too"
+        pool = Pool()
+        Unit = pool.get('pakn.unit')
+        User = pool.get('res.user')
+        self.load_vietnamese()
+        user, = User.create([{'login': 'op', 'name': 'op'}])
+        with Transaction().set_context(language='vi'):
+            with self.assertRaises(UserError) as cm:
+                Unit.create([{'code': 'X', 'kind': 'department'}])
+            self.assertRegex(cm.exception.message, VIETNAMESE)
+            with as_user(user), self.assertRaises(AccessError) as cm:
+                Unit.search([])
+            self.assertRegex(cm.exception.message, VIETNAMESE)
 
     @with_transaction()
     def test_views_in_vietnamese(self):
