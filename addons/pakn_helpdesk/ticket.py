@@ -490,8 +490,9 @@ class Ticket(Workflow, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         default.setdefault('code', None)
         for name in [
-                'events', 'contributions', 'focal_point', 'answer_text',
-                'answer_unit', 'approved_by', 'approved_at', 'answered_at',
+                'events', 'contributions', 'attachments', 'focal_point',
+                'answer_text', 'answer_unit', 'approved_by', 'approved_at',
+                'answered_at',
                 'reject_reason', 'duplicate_of', 'clarification_request',
                 'return_reason', 'remarks', 'result']:
             default.setdefault(name, None)

@@ -355,6 +355,20 @@ class PaknHelpdeskTestCase(ModuleTestCase):
             Ticket.delete([w['t_a']])
 
     @with_transaction()
+    def test_copy(self):
+        "A copy is a new case: new code, received, with its own history"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        w = create_world()
+        Ticket.write([w['t_a']], {'state': 'processing', 'result': "KQ"})
+        copy, = Ticket.copy([w['t_a']])
+        self.assertNotEqual(copy.code, w['t_a'].code)
+        self.assertEqual(copy.state, 'received')
+        self.assertEqual(copy.result, None)
+        self.assertEqual(copy.content, w['t_a'].content)
+        self.assertEqual([e.type for e in copy.events], ['received'])
+
+    @with_transaction()
     def test_single_supervising_office(self):
         "Only one unit is the supervising office"
         pool = Pool()
