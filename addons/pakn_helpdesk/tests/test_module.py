@@ -111,6 +111,26 @@ class PaknHelpdeskTestCase(ModuleTestCase):
     module = 'pakn_helpdesk'
 
     @with_transaction()
+    def test_list_views_render_in_sao(self):
+        "List views show date-times with the widgets the web client knows"
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        for view in View.search([
+                    ('module', '=', 'pakn_helpdesk'),
+                    ('type', '=', 'tree'),
+                    ]):
+            Model = pool.get(view.model)
+            arch = Model.fields_view_get(view_id=view.id)['arch']
+            for name, widget in re.findall(
+                    r'<field name="([^"]+)"(?: [^>]*?widget="([^"]*)")?',
+                    arch):
+                field = Model._fields.get(name)
+                if field is not None and field._type in {
+                        'datetime', 'timestamp'}:
+                    with self.subTest(view=view.name, field=name):
+                        self.assertIn(widget, {'date', 'time'})
+
+    @with_transaction()
     def test_tracking_code(self):
         "The tracking code has year, sequence and random part"
         w = create_world()
