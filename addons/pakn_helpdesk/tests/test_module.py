@@ -495,7 +495,7 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
         user, = User.create([{'login': 'op', 'name': 'op'}])
         with Transaction().set_context(language='vi'):
             with self.assertRaises(UserError) as cm:
-                Unit.create([{'code': 'X', 'kind': 'department'}])
+                Unit.create([{'name': 'X', 'code': 'X', 'kind': 'bogus'}])
             self.assertRegex(cm.exception.message, VIETNAMESE)
             with as_user(user), self.assertRaises(AccessError) as cm:
                 Unit.search([])
