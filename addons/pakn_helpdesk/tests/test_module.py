@@ -515,6 +515,11 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
         self.assertIn("Chuyển xử lý", buttons)
         self.assertEqual(view['fields']['lead_unit']['string'],
             "Cơ quan chủ trì xử lý")
+        # and the attachments of the case, a list of Tryton's own
+        Attachment = pool.get('ir.attachment')
+        with Transaction().set_context(language='vi'):
+            self.assertEqual(
+                Attachment.fields_get(['name'])['name']['string'], "Tên tệp")
 
     @with_transaction()
     def test_translations_complete(self):
