@@ -326,8 +326,12 @@ def setup_organisation(vi):
     admin.language = vi
     admin.save()
     users = {'admin': admin.id}
+    # staff start their day on their queue
+    Action = Model.get('ir.action')
+    my_queue = get_id('pakn_helpdesk', 'act_ticket_mine', {})
     for login, name, roles, focal_of, leader_of in STAFF:
         user = User(login=login, name=name, password=PASSWORD, language=vi)
+        user.actions.append(Action(my_queue))
         user.groups.extend(Group(groups[r]) for r in roles)
         user.pakn_focal_units.extend(Unit(units[c].id) for c in focal_of)
         user.pakn_led_units.extend(Unit(units[c].id) for c in leader_of)
