@@ -114,8 +114,8 @@ class Ticket(Workflow, ModelSQL, ModelView):
             'invisible': _secret,
             },
         help="The full name of the person or of the organisation.")
-    submitter_address = fields.Text(
-        "Contact Address",
+    submitter_address = fields.Char(
+        "Contact Address", strip=True,
         states={'readonly': _intake, 'invisible': _secret})
     submitter_phone = fields.Char(
         "Phone",
