@@ -15,6 +15,7 @@ TEST_ARGS ?=
 # Stamps keep a second `make` fast; they are redone when their inputs change
 VENV_STAMP := $(VENV)/.pakn-installed
 SAO_STAMP := node_modules/.pakn-installed
+CHROMIUM := /usr/bin/chromium
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -37,7 +38,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
 # sao (the Tryton web client) from npm, pinned by package-lock.json; .npmrc
@@ -48,6 +49,17 @@ $(SAO_STAMP): package.json package-lock.json .npmrc i18n/sao/vi.json
 	# sao ships no Vietnamese: add our catalogue of its own strings
 	cp i18n/sao/vi.json node_modules/tryton-sao/locale/vi.json
 	@touch $@
+
+# Debian's Chromium for the browser tests (root installs it; others are told)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "make test needs Debian's chromium: sudo apt-get install chromium" >&2; \
+		exit 1; \
+	fi
 
 venv: $(VENV_STAMP)
 
@@ -103,7 +115,7 @@ stop:
 
 # Module tests and tests/, on SQLite then on PostgreSQL; with CI=true an
 # unreachable PostgreSQL fails instead of being skipped (see tests/run.py).
-test: install
+test: install $(CHROMIUM)
 	$(PY) tests/run.py $(TEST_ARGS)
 
 clean: stop

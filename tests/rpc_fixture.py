@@ -1,7 +1,9 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Load two units, their staff and a case each into DATABASE through proteus,
-then print the ids as JSON. Used by test_jsonrpc_access in a subprocess."""
+then print the ids as JSON. The users speak LANGUAGE (default English).
+
+Usage: rpc_fixture.py DATABASE [LANGUAGE]"""
 import json
 import sys
 
@@ -14,10 +16,12 @@ from trytond.modules.pakn_helpdesk.tests.tools import (
 PASSWORD = 'rpc-test-1022'
 
 
-def main(database):
+def main(database, language=None):
     config = pconfig.set_trytond(database)
     units = create_units(config)
     User = Model.get('res.user')
+    Lang = Model.get('ir.lang')
+    lang, = Lang.find([('code', '=', language or 'en')])
     users = {}
     for login, roles in [
             ('spec_a', ['specialist']),
@@ -26,8 +30,10 @@ def main(database):
             ('office', ['office']),
             ('operator', ['operator']),
             ]:
-        users[login] = create_user(
+        users[login] = user = create_user(
             login, login, roles, password=PASSWORD, config=config)
+        user.language = lang
+        user.save()
     for key, spec, leader in [
             ('construction', 'spec_a', 'leader_a'),
             ('health', 'spec_b', None)]:
@@ -57,4 +63,4 @@ def main(database):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(*sys.argv[1:])

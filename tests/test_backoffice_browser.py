@@ -1,0 +1,184 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The back office in a real headless Chromium (Debian's) through sao.
+
+Every screen of the PAKN menu opens, as list and as form, for each role,
+without a script error; an operator records a case and forwards it by
+clicking, as on a working day. Screenshots go to tests/artifacts/."""
+import os
+import re
+import unittest
+
+from .trytond_server import ROOT, TrytonServer
+
+DATABASE = 'test_pakn_ui'
+CHROMIUM = '/usr/bin/chromium'
+ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'backoffice')
+ROOT_MENU = "Phản ánh, kiến nghị 1022"
+
+
+class BackOfficeBrowserTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+        if not os.path.exists(CHROMIUM):
+            raise RuntimeError(
+                "%s is missing: `make test` installs Debian's chromium"
+                % CHROMIUM)
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        cls.server = TrytonServer(
+            DATABASE, os.path.join(ROOT, 'tests', 'rpc_fixture.py'),
+            languages=['vi']).start()
+        cls.data = cls.server.data
+        cls.playwright = sync_playwright().start()
+        try:
+            cls.browser = cls.playwright.chromium.launch(
+                executable_path=CHROMIUM, args=[
+                    '--no-sandbox', '--disable-gpu', '--disable-quic',
+                    '--no-first-run', '--disable-background-networking',
+                    '--disable-component-update', '--disable-sync'])
+        except Exception:
+            cls.playwright.stop()
+            cls.server.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        cls.server.stop()
+        super().tearDownClass()
+
+    def open_page(self, login):
+        "Log in as the user; return the page and its list of script errors"
+        page = self.browser.new_page(
+            viewport={'width': 1366, 'height': 900}, locale='vi-VN',
+            timezone_id='Asia/Ho_Chi_Minh')
+        self.addCleanup(page.close)
+        errors = []
+        page.on('pageerror', lambda error: errors.append(str(error)))
+        page.set_default_timeout(15000)
+        page.goto(self.server.url + '/')
+        page.locator('#login').fill(login)
+        page.locator('#login').press('Enter')
+        page.locator('input[type=password]').fill(self.data['password'])
+        page.locator('input[type=password]').press('Enter')
+        page.get_by_text(ROOT_MENU, exact=True).wait_for()
+        return page, errors
+
+    def menu_entries(self, page):
+        "Expand the PAKN menu with its sub-menus; return the entries"
+        menu = page.locator('#menu')
+        menu.get_by_text(ROOT_MENU, exact=True).click()
+        menu.get_by_text("Việc của tôi", exact=True).wait_for()
+        expanded = {ROOT_MENU}
+        while True:
+            rows = menu.locator('tbody tr')
+            for i in range(rows.count()):
+                row = rows.nth(i)
+                name = row.locator('.column-char').get_attribute('title')
+                expander = row.locator('span.expander').first
+                if (name not in expanded and 'visible;' in (
+                            expander.get_attribute('style') or '')):
+                    expanded.add(name)
+                    expander.locator('img').click()
+                    page.wait_for_timeout(500)
+                    break
+            else:
+                break
+        return menu.locator('tbody tr .column-char')
+
+    def test_every_screen_renders(self):
+        "Each role opens every screen of its menu, list and form"
+        expected = {
+            'operator': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
+                "Đơn vị xử lý"},
+            'spec_a': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
+                "Đơn vị xử lý"},
+            'leader_a': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
+                "Đơn vị xử lý"},
+            'office': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
+                "Đơn vị xử lý", "Lịch sử xử lý hồ sơ"},
+            }
+        for login, screens in expected.items():
+            with self.subTest(login=login):
+                page, errors = self.open_page(login)
+                entries = self.menu_entries(page)
+                names = entries.all_inner_texts()
+                self.assertLessEqual(screens, set(names))
+                for i, name in enumerate(names):
+                    if name == ROOT_MENU:
+                        continue
+                    entries.nth(i).click()
+                    page.wait_for_load_state('networkidle')
+                    page.wait_for_timeout(500)
+                    switch = page.locator('#switch_:visible').last
+                    if switch.is_enabled():
+                        switch.click()
+                        page.wait_for_load_state('networkidle')
+                        page.wait_for_timeout(500)
+                    page.screenshot(path=os.path.join(
+                            ARTIFACTS, '%s-%s-%s.png' % (
+                                login, i, re.sub(r'\W+', '_', name))))
+                self.assertEqual(errors, [])
+
+    def field(self, page, label):
+        "The input of the form field with this Vietnamese label"
+        target = page.locator('label:visible', has_text=label).first
+        widget = page.locator('#' + target.get_attribute('for'))
+        if widget.evaluate('e => e.tagName') == 'A':
+            # a field with a button, e.g. the phone with its call link
+            widget = widget.locator('xpath=../..').locator('input').first
+        return widget
+
+    def test_operator_records_and_forwards(self):
+        "An operator records a phone case and forwards it, by clicking"
+        page, errors = self.open_page('operator')
+        menu = page.locator('#menu')
+        menu.get_by_text(ROOT_MENU, exact=True).click()
+        menu.get_by_text("Hồ sơ phản ánh, kiến nghị", exact=True).click()
+        page.wait_for_load_state('networkidle')
+        page.locator('#new_:visible').last.click()
+        page.wait_for_load_state('networkidle')
+        page.locator(
+            'label:visible', has_text="Mã bản ghi âm cuộc gọi").wait_for()
+        page.wait_for_timeout(1000)
+        # the phone channel is proposed: the recording is asked for
+        self.field(page, "Mã bản ghi âm cuộc gọi").fill('REC-UI-0001')
+        self.field(page, "Họ và tên").fill("Nguyễn Thị Trình Duyệt")
+        self.field(page, "Số điện thoại").fill('0912 000 111')
+        self.field(page, "Địa chỉ liên hệ").fill("1 Phố Thử, phường Hồng Hà")
+        self.field(page, "Nội dung phản ánh, kiến nghị").fill(
+            "Đèn đường ngõ 5 phố Thử bị hỏng đã một tuần.")
+        page.get_by_text("Xử lý", exact=True).click()
+        unit = self.field(page, "Cơ quan chủ trì xử lý")
+        unit.fill("Sở Y tế")
+        unit.press('Tab')
+        # the search dialog lists the matching unit: choose it
+        dialog = page.locator('.modal-dialog:visible')
+        dialog.get_by_text("SYT", exact=True).click()
+        dialog.get_by_role('button', name="Đồng ý").click()
+        page.wait_for_load_state('networkidle')
+        page.wait_for_timeout(500)
+        page.get_by_role('button', name="Chuyển xử lý").click()
+        page.wait_for_load_state('networkidle')
+        page.wait_for_timeout(1000)
+        page.screenshot(path=os.path.join(ARTIFACTS, 'operator-forward.png'))
+        self.assertEqual(errors, [])
+
+        office = self.server.client('office', self.data['password'])
+        ids = office.call('model.pakn.ticket.search', [
+                ('submitter_name', '=', "Nguyễn Thị Trình Duyệt")],
+            0, None, None, {})
+        self.assertEqual(len(ids), 1)
+        ticket, = office.call('model.pakn.ticket.read', ids, [
+                'state', 'lead_unit.code', 'submitter_phone',
+                'recording_ref', 'code'], {})
+        self.assertEqual(ticket['state'], 'forwarded')
+        self.assertEqual(ticket['lead_unit.']['code'], 'SYT')
+        self.assertEqual(ticket['submitter_phone'], '+84912000111')
+        # the code the citizen will be given is on the operator's screen
+        self.assertEqual(
+            self.field(page, "Mã tra cứu").input_value(), ticket['code'])
