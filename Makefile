@@ -44,10 +44,11 @@ $(VENV_STAMP): pyproject.toml | $(PY)
 # sao (the Tryton web client) from npm, pinned by package-lock.json; .npmrc
 # keeps its libraries in node_modules/tryton-sao/node_modules/ where its
 # index.html expects them. trytond serves that folder ([web] root).
-$(SAO_STAMP): package.json package-lock.json .npmrc i18n/sao/vi.json
+$(SAO_STAMP): package.json package-lock.json .npmrc i18n/sao/vi.json web/custom.js
 	npm ci --no-audit --no-fund --loglevel=error
 	# sao ships no Vietnamese: add our catalogue of its own strings
 	cp i18n/sao/vi.json node_modules/tryton-sao/locale/vi.json
+	cp web/custom.js node_modules/tryton-sao/custom.js
 	@touch $@
 
 # Debian's Chromium for the browser tests (root installs it; others are told)

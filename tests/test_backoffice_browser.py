@@ -66,6 +66,7 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
         page.locator('input[type=password]').fill(self.data['password'])
         page.locator('input[type=password]').press('Enter')
         page.get_by_text(ROOT_MENU, exact=True).wait_for()
+        self.assertEqual(page.locator('#title').inner_text(), "Tổng đài 1022")
         return page, errors
 
     def menu_entries(self, page):
