@@ -39,6 +39,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             ('sequence_type', '=',
                 Id('pakn_helpdesk', 'sequence_type_ticket')),
             ])
+    calendar = fields.Many2One(
+        'pakn.calendar', "Working Calendar", required=True,
+        help="The office hours deadlines count in, unless a unit has its "
+        "own calendar.")
     answer_template = fields.Text(
         "Answer Template", required=True,
         help="The Annex I template: ${unit} is the answering unit, "
@@ -67,6 +71,15 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     @staticmethod
     def default_attachments_line():
         return ATTACHMENTS_LINE
+
+    @classmethod
+    def default_calendar(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('pakn_helpdesk', 'calendar_province')
+        except KeyError:
+            return None
 
     @classmethod
     def default_ticket_sequence(cls):

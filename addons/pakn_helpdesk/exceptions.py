@@ -32,3 +32,7 @@ class EventModificationError(AccessError):
 
 class UnitValidationError(ValidationError):
     pass
+
+
+class CalendarValidationError(ValidationError):
+    pass

@@ -42,6 +42,10 @@ class Unit(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     leaders = fields.Many2Many(
         'pakn.unit-res.user.leader', 'unit', 'user', "Leaders",
         help="Heads who approve answers and receive escalations.")
+    calendar = fields.Many2One(
+        'pakn.calendar', "Working Calendar", ondelete='RESTRICT',
+        help="Leave empty to work with the calendar of the parent unit or "
+        "of the province.")
     phone = fields.Char("Phone")
     email = fields.Char("Email")
     address = fields.Text("Address")
@@ -101,6 +105,17 @@ class Unit(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     def get_supervising_office(cls):
         offices = cls.search([('supervising_office', '=', True)], limit=1)
         return offices[0] if offices else None
+
+    def get_calendar(self):
+        "Return the calendar the unit's deadlines count in"
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
+        unit = self
+        while unit:
+            if unit.calendar:
+                return unit.calendar
+            unit = unit.parent
+        return Calendar.get_default()
 
     def is_member(self, user_id, role=None, ancestors=True):
         """Tell if the user is a focal point or leader of the unit.
