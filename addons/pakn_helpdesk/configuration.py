@@ -43,6 +43,10 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         'pakn.calendar', "Working Calendar", required=True,
         help="The office hours deadlines count in, unless a unit has its "
         "own calendar.")
+    sla_profile = fields.Many2One(
+        'pakn.sla.profile', "Regulation Profile", required=True,
+        help="The deadlines of the province's regulation; a case keeps the "
+        "profile it was received under.")
     answer_template = fields.Text(
         "Answer Template", required=True,
         help="The Annex I template: ${unit} is the answering unit, "
@@ -78,6 +82,15 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
         ModelData = pool.get('ir.model.data')
         try:
             return ModelData.get_id('pakn_helpdesk', 'calendar_province')
+        except KeyError:
+            return None
+
+    @classmethod
+    def default_sla_profile(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('pakn_helpdesk', 'sla_profile_kh2022')
         except KeyError:
             return None
 

@@ -36,3 +36,7 @@ class UnitValidationError(ValidationError):
 
 class CalendarValidationError(ValidationError):
     pass
+
+
+class SLAValidationError(ValidationError):
+    pass

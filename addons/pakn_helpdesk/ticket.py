@@ -183,6 +183,11 @@ class Ticket(Workflow, ModelSQL, ModelView):
     focal_point = fields.Many2One(
         'res.user', "Focal Point in Charge", readonly=True,
         ondelete='RESTRICT')
+    sla_profile = fields.Many2One(
+        'pakn.sla.profile', "Regulation Profile", readonly=True,
+        ondelete='RESTRICT',
+        help="The regulation whose deadlines apply: the one in force when "
+        "the case was received.")
 
     # Outcomes of intake
     reject_reason = fields.Text(
@@ -409,6 +414,13 @@ class Ticket(Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_operator():
         return Transaction().user or None
+
+    @classmethod
+    def default_sla_profile(cls):
+        pool = Pool()
+        Configuration = pool.get('pakn.configuration')
+        profile = Configuration(1).sla_profile
+        return profile.id if profile else None
 
     @classmethod
     def default_channel(cls):

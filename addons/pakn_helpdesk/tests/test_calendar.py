@@ -9,7 +9,7 @@ engine works on naive UTC, as Tryton stores them."""
 import datetime as dt
 import unittest
 
-from trytond.modules.pakn_helpdesk.calendar import WorkingTime
+from trytond.modules.pakn_helpdesk.working_calendar import WorkingTime
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 

@@ -1,0 +1,227 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Regulation profiles: the deadlines a province's rules set, as data.
+
+A profile lists the stages a case goes through with their durations, the
+clock they count on, the event that starts them, the event that meets them
+and what happens when they expire; plus the extension (reschedule) policy,
+the rating scale and an urgent track. The presets of data/sla_*.xml cite the
+article each figure comes from."""
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
+    sequence_ordered)
+from trytond.pyson import Eval
+
+from .exceptions import SLAValidationError
+
+ROLES = [
+    ('operator', "Operator"),
+    ('focal_point', "Focal Point"),
+    ('head', "Unit Head"),
+    ('unit', "Handling Unit"),
+    ('office', "Supervising Office"),
+    ]
+DURATION_UNITS = [
+    ('working_hour', "Working Hours"),
+    ('working_day', "Working Days"),
+    ('hour', "Hours"),
+    ('day', "Days"),
+    ]
+EVENTS = [
+    ('received', "Received"),
+    ('forwarded', "Forwarded to the Unit"),
+    ('accepted', "Accepted by the Unit"),
+    ('escalated', "Escalated to the Unit Head"),
+    ('submitted', "Answer Submitted for Approval"),
+    ('approved', "Answer Approved"),
+    ('answered', "Answer Delivered"),
+    ]
+EXPIRY_ACTIONS = [
+    (None, ""),
+    ('escalate_head', "Escalate to the Unit Head"),
+    ('forward_office', "Forward to the Supervising Office"),
+    ('mark_overdue', "Mark Overdue"),
+    ('notify', "Notify"),
+    ]
+RATING_SCALES = [
+    (None, ""),
+    ('satisfied_acceptable', "Satisfied / Acceptable / Not Satisfied"),
+    ('very_satisfied', "Very Satisfied / Satisfied / Not Satisfied"),
+    ]
+
+
+class Profile(DeactivableMixin, ModelSQL, ModelView):
+    __name__ = 'pakn.sla.profile'
+    __string__ = "PAKN Regulation Profile"
+
+    name = fields.Char("Name", required=True)
+    code = fields.Char("Code", required=True, strip=True)
+    regulation = fields.Text(
+        "Regulation", help="The regulation the figures come from.")
+    valid_from = fields.Date("Valid from")
+    valid_to = fields.Date(
+        "Valid to", domain=['OR',
+            ('valid_to', '=', None),
+            ('valid_to', '>=', Eval('valid_from', None)),
+            ])
+    stages = fields.One2Many('pakn.sla.stage', 'profile', "Stages")
+    extension_max = fields.Integer(
+        "Extensions at Most",
+        help="How many times the unit may reschedule; empty for no limit.")
+    extension_lengths = fields.Char(
+        "Extension Lengths",
+        help="The working days each extension may add, in order and "
+        "separated by commas (e.g. 2, 1, 1); empty when the unit sets the "
+        "length.")
+    extension_cap = fields.Float(
+        "Extension Cap", digits=(3, 1),
+        help="The most working days the processing may last with its "
+        "extensions, counted from the acceptance; empty for no cap.")
+    extension_reminder = fields.Float(
+        "Reminder before Extension Ends", digits=(3, 1),
+        help="The hours before the end of an extension at which the unit "
+        "is reminded; empty for none.")
+    overdue_label = fields.Char(
+        "Overdue Label", help="How the regulation names an overdue case.")
+    rating_scale = fields.Selection(
+        RATING_SCALES, "Rating Scale", sort=False)
+    rating_reason_required = fields.Boolean(
+        "Reason for Dissatisfaction Required")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'pakn_helpdesk.msg_sla_profile_code_unique'),
+            ]
+        cls._order = [('code', 'ASC'), ('id', 'ASC')]
+
+    @staticmethod
+    def default_rating_reason_required():
+        return False
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (self.code, self.name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('code', operator, operand, *extra),
+            ('name', operator, operand, *extra),
+            ]
+
+    @classmethod
+    def validate_fields(cls, profiles, field_names):
+        super().validate_fields(profiles, field_names)
+        for profile in profiles:
+            lengths = profile.get_extension_lengths()
+            if (lengths and profile.extension_max is not None
+                    and len(lengths) != profile.extension_max):
+                raise SLAValidationError(gettext(
+                        'pakn_helpdesk.msg_sla_extension_lengths',
+                        profile=profile.rec_name))
+
+    def get_extension_lengths(self):
+        "Return the working days of each extension, in order"
+        if not self.extension_lengths:
+            return []
+        try:
+            return [float(x.replace(',', '.'))
+                for x in self.extension_lengths.split(',') if x.strip()]
+        except ValueError:
+            raise SLAValidationError(gettext(
+                    'pakn_helpdesk.msg_sla_extension_lengths',
+                    profile=self.rec_name))
+
+    def stages_of(self, track='normal'):
+        "Return the stages of the track, falling back on the normal one"
+        stages = [s for s in self.stages if s.track == track]
+        if not stages and track != 'normal':
+            stages = [s for s in self.stages if s.track == 'normal']
+        return stages
+
+
+class Stage(sequence_ordered(), ModelSQL, ModelView):
+    __name__ = 'pakn.sla.stage'
+    __string__ = "PAKN Deadline Stage"
+
+    profile = fields.Many2One(
+        'pakn.sla.profile', "Profile", required=True, ondelete='CASCADE')
+    code = fields.Char("Code", required=True, strip=True)
+    name = fields.Char("Name", required=True)
+    track = fields.Selection([
+            ('normal', "Normal"),
+            ('urgent', "Urgent Incident"),
+            ], "Track", required=True)
+    role = fields.Selection(ROLES, "Responsible", required=True, sort=False)
+    duration = fields.Float("Duration", required=True, digits=(4, 2))
+    duration_unit = fields.Selection(
+        DURATION_UNITS, "Unit", required=True, sort=False)
+    start_event = fields.Selection(
+        EVENTS, "Starts at", required=True, sort=False)
+    met_event = fields.Selection(
+        EVENTS, "Met at", required=True, sort=False,
+        help="The event that meets the deadline.")
+    on_expiry = fields.Selection(
+        EXPIRY_ACTIONS, "On Expiry", sort=False)
+    sms = fields.Boolean(
+        "SMS", help="The hand-over of this stage is announced by SMS.")
+    reminder_before = fields.Float(
+        "Reminder before", digits=(4, 2),
+        help="Hours before expiry at which the responsible is reminded.")
+    article = fields.Char(
+        "Article", help="The article of the regulation, e.g. Đ10 k1.")
+    quote = fields.Text("Quote", help="The words of the regulation.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.profile, t.track, t.code),
+                'pakn_helpdesk.msg_sla_stage_code_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.profile, Index.Range())))
+
+    @staticmethod
+    def default_track():
+        return 'normal'
+
+    @staticmethod
+    def default_duration_unit():
+        return 'working_hour'
+
+    @staticmethod
+    def default_sms():
+        return False
+
+    @classmethod
+    def validate_fields(cls, stages, field_names):
+        super().validate_fields(stages, field_names)
+        for stage in stages:
+            if stage.duration <= 0:
+                raise SLAValidationError(gettext(
+                        'pakn_helpdesk.msg_sla_stage_duration',
+                        stage=stage.rec_name))
+
+    def due(self, start, calendar):
+        """Return the due instant of the stage started at start (naive UTC)
+        on the calendar (a WorkingTime)"""
+        if self.duration_unit == 'working_hour':
+            return calendar.add(start, dt.timedelta(hours=self.duration))
+        elif self.duration_unit == 'working_day':
+            return calendar.add(start, calendar.days(self.duration))
+        elif self.duration_unit == 'hour':
+            return start + dt.timedelta(hours=self.duration)
+        else:
+            return start + dt.timedelta(days=self.duration)
