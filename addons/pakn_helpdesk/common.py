@@ -1,5 +1,7 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -47,3 +49,17 @@ def normalize_contact_values(values, phone_fields=(), email_fields=()):
         if values.get(name):
             values[name] = check_email(values[name])
     return values
+
+
+def now():
+    """The current instant (naive UTC).
+
+    Tests may set the clock with the context key pakn_now; outside tests
+    the context cannot move it, so nobody backdates a case's history."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    if Pool.test:
+        instant = Transaction().context.get('pakn_now')
+        if instant:
+            return instant
+    return dt.datetime.now().replace(microsecond=0)

@@ -40,3 +40,7 @@ class CalendarValidationError(ValidationError):
 
 class SLAValidationError(ValidationError):
     pass
+
+
+class ExtensionError(UserError):
+    pass

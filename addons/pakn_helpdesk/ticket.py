@@ -14,7 +14,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .common import normalize_contact_values
+from .common import normalize_contact_values, now
 from .exceptions import (
     EventModificationError, TicketRoleError, TicketValidationError,
     TicketWorkflowError)
@@ -54,6 +54,12 @@ EVENT_TYPES = [
     ('published', "Published"),
     ('sent_privately', "Sent Privately"),
     ('closed', "Closed"),
+    ('escalated', "Escalated to the Unit Head"),
+    ('escalated_office', "Forwarded to the Supervising Office"),
+    ('overdue', "Marked Overdue"),
+    ('deadline_missed', "Deadline Missed"),
+    ('reminder', "Reminder"),
+    ('extended', "Extended"),
     ]
 # Letters and digits that cannot be confused when read over the phone
 CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
@@ -405,7 +411,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
 
     @staticmethod
     def default_received_at():
-        return dt.datetime.now().replace(microsecond=0)
+        return now()
 
     @staticmethod
     def default_submitter_type():
@@ -487,7 +493,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('pakn.configuration')
         config = Configuration(1)
-        received_at = received_at or dt.datetime.now()
+        received_at = received_at or now()
         local = received_at.replace(tzinfo=dt.timezone.utc).astimezone(
             ZoneInfo(config.timezone))
         with without_check_access():
@@ -646,13 +652,13 @@ class Ticket(Workflow, ModelSQL, ModelView):
         "Write one event per case: who, when, from which state to which"
         pool = Pool()
         Event = pool.get('pakn.ticket.event')
-        now = dt.datetime.now()
+        instant = now()
         user = Transaction().user or None
         with without_check_access():
             Event.create([{
                         'ticket': t.id,
                         'user': user,
-                        'date': now,
+                        'date': instant,
                         'from_state': t.state if type_ != 'received' else None,
                         'to_state': to_state or t.state,
                         'type': type_,
@@ -760,12 +766,12 @@ class Ticket(Workflow, ModelSQL, ModelView):
         cls._require(tickets, 'result', 'msg_ticket_direct_answer_required')
         pool = Pool()
         Configuration = pool.get('pakn.configuration')
-        now = dt.datetime.now()
+        instant = now()
         hotline = Configuration(1).hotline_name
         for ticket in tickets:
             ticket.answer_unit = hotline
             ticket.answer_text = ticket.render_answer(hotline)
-            ticket.answered_at = now
+            ticket.answered_at = instant
         cls.save(tickets)
         cls._log(
             tickets, 'answered_directly', 'answered',
@@ -866,12 +872,12 @@ class Ticket(Workflow, ModelSQL, ModelView):
     def approve(cls, tickets):
         cls._check_not_secret(tickets)
         cls._check_unit_role(tickets, role='leader')
-        now = dt.datetime.now()
+        instant = now()
         for ticket in tickets:
             ticket.answer_unit = ticket.lead_unit.name
             ticket.answer_text = ticket.render_answer(ticket.lead_unit.name)
             ticket.approved_by = Transaction().user or None
-            ticket.approved_at = now
+            ticket.approved_at = instant
         cls.save(tickets)
         cls._log(
             tickets, 'approved', 'approved', unit=lambda t: t.lead_unit.id,
@@ -893,7 +899,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                 raise TicketWorkflowError(gettext(
                         'pakn_helpdesk.msg_ticket_publish_confidential',
                         ticket=ticket.rec_name))
-        cls.write(tickets, {'answered_at': dt.datetime.now()})
+        cls.write(tickets, {'answered_at': now()})
         cls._log(tickets, 'published', 'published')
 
     @classmethod
@@ -906,7 +912,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                 raise TicketWorkflowError(gettext(
                         'pakn_helpdesk.msg_ticket_private_not_confidential',
                         ticket=ticket.rec_name))
-        cls.write(tickets, {'answered_at': dt.datetime.now()})
+        cls.write(tickets, {'answered_at': now()})
         cls._log(tickets, 'sent_privately', 'sent_privately')
 
     @classmethod
@@ -1061,7 +1067,7 @@ class TicketContribute(Wizard):
                         'ticket': ticket.id,
                         'unit': unit.id,
                         'user': user_id or None,
-                        'date': dt.datetime.now(),
+                        'date': now(),
                         'content': content,
                         }])
         Ticket._log(

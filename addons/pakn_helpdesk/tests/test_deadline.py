@@ -1,0 +1,305 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Deadlines of cases under each regulation profile, with a controlled
+clock: escalation chains, met deadlines, extensions and their limits,
+reminders, the urgent track."""
+import datetime as dt
+
+from trytond.modules.pakn_helpdesk.exceptions import ExtensionError
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def local(*args):
+    "Naive UTC of a local time in Vietnam (UTC+7)"
+    return dt.datetime(*args) - dt.timedelta(hours=7)
+
+
+# Monday 16 November 2026, 09:00 in Vietnam
+T0 = local(2026, 11, 16, 9, 0)
+
+
+class DeadlineTestCase(ModuleTestCase):
+    "Deadlines of cases"
+    module = 'pakn_helpdesk'
+
+    def setup_world(self, profile_code):
+        pool = Pool()
+        Unit = pool.get('pakn.unit')
+        User = pool.get('res.user')
+        Profile = pool.get('pakn.sla.profile')
+        Configuration = pool.get('pakn.configuration')
+        config = Configuration(1)
+        config.sla_profile, = Profile.search([('code', '=', profile_code)])
+        config.save()
+        self.focal, self.head = User.create([
+                {'login': 'focal', 'name': "Cán bộ đầu mối"},
+                {'login': 'head', 'name': "Thủ trưởng"},
+                ])
+        self.unit, = Unit.create([{
+                    'name': "Sở Xây dựng", 'code': 'SXD',
+                    'kind': 'department',
+                    'focal_points': [('add', [self.focal.id])],
+                    'leaders': [('add', [self.head.id])],
+                    }])
+
+    def at(self, instant):
+        return Transaction().set_context(pakn_now=instant)
+
+    def new_ticket(self, instant=T0, **values):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        ModelData = pool.get('ir.model.data')
+        with self.at(instant):
+            ticket, = Ticket.create([{
+                        'channel': ModelData.get_id(
+                            'pakn_helpdesk', 'channel_web'),
+                        'received_at': instant,
+                        'submitter_name': "Nguyễn Văn An",
+                        'submitter_phone': '0912345678',
+                        'submitter_address': "1 Lê Lợi",
+                        'content': "Nội dung phản ánh",
+                        'lead_unit': self.unit.id,
+                        **values,
+                        }])
+        return ticket
+
+    def forward(self, ticket, instant=T0):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        with self.at(instant):
+            Ticket.forward([ticket])
+        return Ticket(ticket.id)
+
+    def sweep(self, instant):
+        pool = Pool()
+        Deadline = pool.get('pakn.ticket.deadline')
+        with self.at(instant):
+            Deadline.sweep()
+
+    def events(self, ticket, types):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        return [e.type for e in Ticket(ticket.id).events if e.type in types]
+
+    def running(self, ticket):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        return {d.stage.code: d.due for d in Ticket(ticket.id).deadlines
+            if d.state == 'running'}
+
+    ESCALATIONS = {'escalated', 'escalated_office', 'overdue',
+        'deadline_missed', 'reminder', 'extended'}
+
+    @with_transaction()
+    def test_dn2017_chain(self):
+        "DN2017: focal point silent 8 h → head; head silent 48 h → overdue"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        focal_due = local(2026, 11, 17, 9, 0)
+        # 48 working hours; Tuesday 24 November is Vietnam Cultural Day
+        head_due = local(2026, 11, 25, 9, 0)
+        self.assertEqual(self.running(ticket), {
+                'focal_response': focal_due, 'head_response': head_due})
+        self.sweep(focal_due - dt.timedelta(minutes=1))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), [])
+        self.sweep(focal_due)
+        self.sweep(focal_due + dt.timedelta(hours=1))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), ['escalated'])
+        self.assertEqual(Ticket(ticket.id).escalation, 'head')
+        self.assertEqual(
+            Ticket(ticket.id).deadline_condition, 'overdue')
+        self.sweep(head_due)
+        self.sweep(head_due)
+        self.assertEqual(
+            self.events(ticket, self.ESCALATIONS), ['escalated', 'overdue'])
+        ticket = Ticket(ticket.id)
+        self.assertTrue(ticket.overdue)
+        self.assertEqual(ticket.events[-1].note, "trễ hạn (đang chờ xử lý)")
+        # the supervising office finds it in its queue
+        self.assertIn(ticket, Ticket.search([
+                    ['OR', ('escalation', '=', 'office'),
+                        ('overdue', '=', True)]]))
+
+    @with_transaction()
+    def test_gl2021_chain(self):
+        "GL2021: head gets 8 h from the escalation, then the office"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('GL2021')
+        ticket = self.forward(self.new_ticket())
+        self.assertEqual(self.running(ticket), {
+                'focal_response': local(2026, 11, 17, 9, 0)})
+        self.sweep(local(2026, 11, 17, 9, 30))
+        # the head's 8 working hours start at the sweep's escalation
+        self.assertEqual(self.running(ticket), {
+                'head_response': local(2026, 11, 18, 9, 30)})
+        self.sweep(local(2026, 11, 18, 9, 30))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS),
+            ['escalated', 'escalated_office'])
+        ticket = Ticket(ticket.id)
+        self.assertEqual((ticket.escalation, ticket.overdue), ('office', True))
+
+    @with_transaction()
+    def test_kh2022_stages(self):
+        "KH2022: intake, acceptance, processing and approval, in turn"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Deadline = pool.get('pakn.ticket.deadline')
+        self.setup_world('KH2022')
+        ticket = self.new_ticket()
+        self.assertEqual(self.running(ticket), {
+                'intake_distribution': local(2026, 11, 16, 14, 30)})
+        ticket = self.forward(ticket, local(2026, 11, 16, 10, 0))
+        self.assertEqual(self.running(ticket), {
+                'unit_acceptance': local(2026, 11, 16, 15, 30)})
+        with self.at(local(2026, 11, 16, 11, 0)), Transaction().set_user(
+                self.focal.id):
+            Ticket.accept([ticket])
+        # 5 working days: 4.5 h on Monday, 4 days, 3.5 h the next Monday
+        self.assertEqual(self.running(ticket), {
+                'processing': local(2026, 11, 23, 11, 0)})
+        Ticket.write([ticket], {'result': "Đã xử lý."})
+        with self.at(local(2026, 11, 17, 9, 0)), Transaction().set_user(
+                self.focal.id):
+            Ticket.submit([Ticket(ticket.id)])
+        self.assertEqual(self.running(ticket), {
+                'approval': local(2026, 11, 17, 14, 30)})
+        states = {d.stage.code: d.state for d in Deadline.search([
+                    ('ticket', '=', ticket.id)])}
+        self.assertEqual(states, {
+                'intake_distribution': 'met', 'unit_acceptance': 'met',
+                'processing': 'met', 'approval': 'running'})
+
+    @with_transaction()
+    def test_met_deadline_not_escalated(self):
+        "An answer drafted in time meets the focal point's deadline"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        with self.at(local(2026, 11, 16, 15, 0)), Transaction().set_user(
+                self.focal.id):
+            Ticket.accept([ticket])
+            Ticket.write([ticket], {'result': "Đã xử lý."})
+            Ticket.submit([Ticket(ticket.id)])
+        self.sweep(local(2026, 11, 18, 9, 0))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), [])
+        self.assertEqual(set(self.running(ticket)), {'head_response'})
+
+    @with_transaction()
+    def test_returned_cancels(self):
+        "A case returned as not competent stops its unit's clocks"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        Ticket.write([ticket], {'return_reason': "Không thuộc thẩm quyền"})
+        with self.at(local(2026, 11, 16, 10, 0)), Transaction().set_user(
+                self.focal.id):
+            Ticket.return_case([Ticket(ticket.id)])
+        self.assertEqual(self.running(ticket), {})
+        self.sweep(local(2026, 12, 30, 9, 0))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), [])
+
+    @with_transaction()
+    def test_dn2017_extensions(self):
+        "DN2017: three reschedules of at most 2, 1 and 1 working days"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        with self.at(local(2026, 11, 16, 10, 0)):
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(Ticket(ticket.id), 3, "Cần xác minh")
+            promised = Ticket.apply_extension(
+                Ticket(ticket.id), 2, "Cần xác minh thực địa")
+        # the latest running due (Wednesday 25, 09:00) + 2 working days
+        self.assertEqual(promised, local(2026, 11, 27, 9, 0))
+        self.assertEqual(set(self.running(ticket).values()), {promised})
+        with self.at(local(2026, 11, 16, 11, 0)):
+            Ticket.apply_extension(Ticket(ticket.id), 1, "Chờ kết quả")
+            Ticket.apply_extension(Ticket(ticket.id), 1, "Chờ kết quả")
+            before = self.running(ticket)
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(Ticket(ticket.id), 1, "Lần thứ tư")
+        self.assertEqual(self.running(ticket), before)
+        self.assertEqual(len(Ticket(ticket.id).extensions), 3)
+        self.assertEqual(
+            self.events(ticket, self.ESCALATIONS), ['extended'] * 3)
+
+    @with_transaction()
+    def test_gl2021_extension_reminder(self):
+        "GL2021: one extension, a reminder 24 hours before it ends"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('GL2021')
+        ticket = self.forward(self.new_ticket())
+        with self.at(local(2026, 11, 16, 10, 0)):
+            promised = Ticket.apply_extension(
+                Ticket(ticket.id), 3, "Cần phối hợp nhiều đơn vị")
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(Ticket(ticket.id), 1, "Lần hai")
+        # Tuesday 17, 09:00 + 3 working days (Tuesday 24 is off)
+        self.assertEqual(promised, local(2026, 11, 20, 9, 0))
+        self.sweep(promised - dt.timedelta(hours=24, minutes=1))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), ['extended'])
+        self.sweep(promised - dt.timedelta(hours=24))
+        self.sweep(promised - dt.timedelta(hours=23))
+        self.assertEqual(
+            self.events(ticket, self.ESCALATIONS), ['extended', 'reminder'])
+        self.sweep(promised)
+        self.assertEqual(self.events(ticket, self.ESCALATIONS),
+            ['extended', 'reminder', 'escalated'])
+
+    @with_transaction()
+    def test_kh2022_extension_cap(self):
+        "KH2022: extensions end within 10 working days of the acceptance"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('KH2022')
+        ticket = self.forward(self.new_ticket())
+        with self.at(T0), Transaction().set_user(self.focal.id):
+            Ticket.accept([Ticket(ticket.id)])
+        with self.at(local(2026, 11, 17, 9, 0)):
+            promised = Ticket.apply_extension(Ticket(ticket.id), 4, "Phức tạp")
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(Ticket(ticket.id), 2, "Quá 10 ngày")
+        # accepted Monday 16, 09:00: 10 working days end Tuesday 1 December
+        self.assertLessEqual(promised, local(2026, 12, 1, 9, 0))
+
+    @with_transaction()
+    def test_kh2022_urgent_track(self):
+        "KH2022: an urgent incident runs on the urgent stages"
+        self.setup_world('KH2022')
+        ticket = self.new_ticket(instant=local(2026, 11, 16, 22, 0),
+            urgent=True)
+        # clock hours: the night counts
+        self.assertEqual(self.running(ticket), {
+                'urgent_distribution': local(2026, 11, 17, 0, 0)})
+        ticket = self.forward(ticket, local(2026, 11, 16, 23, 0))
+        self.assertEqual(self.running(ticket), {
+                'urgent_acceptance': local(2026, 11, 17, 8, 30),
+                'temporary_fix': local(2026, 11, 17, 17, 0),
+                })
+
+    @with_transaction()
+    def test_secret_and_closed_cases(self):
+        "No clock runs for a state-secret case nor after a rejection"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('KH2022')
+        secret = self.new_ticket(state_secret=True, secret_reference="12/M")
+        self.assertEqual(self.running(secret), {})
+        ticket = self.new_ticket()
+        Ticket.write([ticket], {
+                'reject_reason': "Ngoài phạm vi", 'guidance': "Gửi UBND xã"})
+        with self.at(T0):
+            Ticket.reject([ticket])
+        self.assertEqual(self.running(ticket), {})
+
+
+del ModuleTestCase
