@@ -74,8 +74,9 @@ class TrytonServer:
         self.backend = urlparse(self.uri).scheme
         self.process = None
         self.url = None
+        self.fixture_args = list(languages[:1])
 
-    def start(self):
+    def start(self, serve=True):
         "Create the database, load the fixture, start the server"
         self.tmp = tempfile.mkdtemp(prefix='pakn-server-')
         passfile = os.path.join(self.tmp, 'pass')
@@ -105,8 +106,10 @@ class TrytonServer:
         # an empty line answers the question of the admin email
         self._run(command, input='\n')
         result = self._run(
-            [sys.executable, self.fixture, self.database, *self.languages[:1]])
+            [sys.executable, self.fixture, self.database, *self.fixture_args])
         self.data = json.loads(result.stdout)
+        if not serve:
+            return self
         port = free_port()
         self.url = 'http://127.0.0.1:%s' % port
         # -d loads the database's pool at start, as in production
@@ -127,6 +130,10 @@ class TrytonServer:
                     raise
                 time.sleep(0.3)
         return self
+
+    def run(self, command, input=None):
+        "Run a command on the database's configuration"
+        return self._run(command, input=input)
 
     def _run(self, command, input=None):
         result = subprocess.run(

@@ -8,6 +8,7 @@ cancel the running ones. The sweep reads only the running rows that are due
 leaves the state "running" in a conditional UPDATE, so two sweeps at once,
 or the same sweep twice, never escalate or notify twice."""
 import datetime as dt
+import uuid
 
 from sql import Literal
 from sql.operators import Equal
@@ -69,6 +70,9 @@ class Deadline(ModelSQL, ModelView):
     reminded = fields.Boolean("Reminded", readonly=True)
     state = fields.Selection(STATES, "State", required=True, readonly=True)
     closed_at = fields.DateTime("Closed at", readonly=True)
+    claim = fields.Char(
+        "Claim", readonly=True,
+        help="The token of the sweep that last changed the row.")
     condition = fields.Function(fields.Selection([
                 (None, ""),
                 ('on_time', "On Time"),
@@ -220,25 +224,21 @@ class Deadline(ModelSQL, ModelView):
     def _claim(cls, ids, values, where):
         """Set values on the rows still matching where; return the ids of
         the rows this call changed: the others were claimed by another
-        sweep (or were met meanwhile)"""
-        transaction = Transaction()
-        cursor = transaction.connection.cursor()
+        sweep (or were met meanwhile).
+
+        The rows changed are told by a token written in the same UPDATE, so
+        this holds on every backend, with or without UPDATE ... RETURNING,
+        whatever the other transactions did between."""
+        cursor = Transaction().connection.cursor()
         table = cls.__table__()
-        columns = [getattr(table, k) for k in values]
-        condition = table.id.in_(ids) & where(table)
-        if transaction.database.has_returning():
-            cursor.execute(*table.update(
-                    columns, list(values.values()), where=condition,
-                    returning=[table.id]))
-            claimed = [i for i, in cursor]
-        else:
-            cursor.execute(*table.select(table.id, where=condition))
-            claimed = [i for i, in cursor]
-            if claimed:
-                cursor.execute(*table.update(
-                        columns, list(values.values()),
-                        where=table.id.in_(claimed) & where(table)))
-        return claimed
+        token = uuid.uuid4().hex
+        values = {**values, 'claim': token}
+        cursor.execute(*table.update(
+                [getattr(table, k) for k in values], list(values.values()),
+                where=table.id.in_(ids) & where(table)))
+        cursor.execute(*table.select(
+                table.id, where=table.id.in_(ids) & (table.claim == token)))
+        return [i for i, in cursor]
 
     @classmethod
     def expire(cls, ids):
