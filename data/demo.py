@@ -304,8 +304,12 @@ def setup_organisation(vi):
     User = Model.get('res.user')
     Group = Model.get('res.group')
 
+    Profile = Model.get('pakn.sla.profile')
     configuration = Configuration(1)
     configuration.province = PROVINCE
+    # the province runs on the Gia Lai rules: escalation to the unit head,
+    # then to the supervising office
+    configuration.sla_profile, = Profile.find([('code', '=', 'GL2021')])
     configuration.save()
 
     units = {}
@@ -506,6 +510,45 @@ class Driver:
             wizard.execute('contribute')
 
 
+def shape_deadlines(database):
+    """Give the open cases every deadline condition, as days of work would:
+    the cases were all driven just now, so their clocks started just now.
+    Some have days left (on time), some hours (due within a day); for
+    others the time passes: the sweep escalates them to the unit head, and
+    for some further to the supervising office."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    pool = Pool(database)
+    with Transaction().start(database, 0) as transaction:
+        Deadline = pool.get('pakn.ticket.deadline')
+        running = Deadline.search(
+            [('state', '=', 'running'), ('role', '!=', 'operator')],
+            order=[('ticket', 'ASC')])
+        tickets = sorted({d.ticket.id for d in running})
+        past = dt.datetime.now() - dt.timedelta(minutes=5)
+        plan = {t: ['later', 'soon', 'head', 'office'][i % 4]
+            for i, t in enumerate(tickets)}
+        Deadline.write(
+            [d for d in running if plan[d.ticket.id] == 'later'],
+            {'due': dt.datetime.now() + dt.timedelta(days=3)})
+        Deadline.write(
+            [d for d in running if plan[d.ticket.id] == 'soon'],
+            {'due': dt.datetime.now() + dt.timedelta(hours=6)})
+        Deadline.write(
+            [d for d in running if plan[d.ticket.id] in {'head', 'office'}],
+            {'due': past})
+        Deadline.sweep()
+        # the heads of the last group stay silent too
+        Deadline.write(Deadline.search([
+                    ('state', '=', 'running'),
+                    ('ticket', 'in', [
+                            t for t, p in plan.items() if p == 'office']),
+                    ]), {'due': past})
+        Deadline.sweep()
+        transaction.commit()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--database', default='pakn_demo')
@@ -531,6 +574,8 @@ def main():
     for i in sorted(times, key=times.get):
         driver.drive(CASES[i], driver.create(CASES[i], times[i]))
 
+    shape_deadlines(args.database)
+
     config.user = users['admin']
     tickets = Model.get('pakn.ticket').find([])
     by_state = Counter(t.state for t in tickets)
@@ -543,6 +588,13 @@ def main():
             f"{s} {by_state[s]}" for s in [*PATHS, 'closed']))
     print("Cases per channel: " + ', '.join(
             f"{c} {n}" for c, n in sorted(by_channel.items())))
+    conditions = Counter(t.deadline_condition for t in tickets
+        if t.deadline_condition)
+    print("Deadlines: " + ', '.join(
+            f"{c} {conditions[c]}" for c in ['on_time', 'due_soon', 'overdue'])
+        + f"; escalated to the head "
+        f"{sum(t.escalation == 'head' for t in tickets)}, to the office "
+        f"{sum(t.escalation == 'office' for t in tickets)}")
     print(f"Done in {time.monotonic() - start:.0f} s")
 
 
