@@ -53,13 +53,15 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
 
     def open_page(self, login):
         "Log in as the user; return the page and its list of script errors"
-        page = self.browser.new_page(
+        # a context of its own: no session or storage left by another login
+        context = self.browser.new_context(
             viewport={'width': 1366, 'height': 900}, locale='vi-VN',
             timezone_id='Asia/Ho_Chi_Minh')
-        self.addCleanup(page.close)
+        self.addCleanup(context.close)
+        page = context.new_page()
         errors = []
         page.on('pageerror', lambda error: errors.append(str(error)))
-        page.set_default_timeout(15000)
+        page.set_default_timeout(30000)
         page.goto(self.server.url + '/')
         page.locator('#login').fill(login)
         page.locator('#login').press('Enter')
