@@ -23,13 +23,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # and `make stop` ends it with the worker processes it forks
 DETACH = $(PY) -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])'
 
-.PHONY: help venv install demo stop test clean distclean
+.PHONY: help venv install demo stop test bench-sla clean distclean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo       install, create the $(DEMO_DB) demo database and start it on $(DEMO_URL)"
 	@echo "make stop       stop the demo servers"
 	@echo "make test       run every test suite on SQLite, then on PostgreSQL (TRYTOND_DATABASE_URI)"
+	@echo "make bench-sla  benchmark the deadline engine on PostgreSQL (bench/RESULTS.md)"
 	@echo "make install    create .venv (Python packages, the modules in editable mode) and install sao"
 	@echo "make clean      stop the demo and remove var/ and caches; distclean also removes .venv and node_modules"
 
@@ -118,6 +119,10 @@ stop:
 # unreachable PostgreSQL fails instead of being skipped (see tests/run.py).
 test: install $(CHROMIUM)
 	$(PY) tests/run.py $(TEST_ARGS)
+
+# Benchmarks (not part of make test): results in bench/RESULTS.md
+bench-sla: install
+	$(PY) bench/sla.py
 
 clean: stop
 	rm -rf var build dist tests/artifacts

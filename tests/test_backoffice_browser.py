@@ -63,10 +63,13 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
         page.on('pageerror', lambda error: errors.append(str(error)))
         page.set_default_timeout(30000)
         page.goto(self.server.url + '/')
+        # sao binds its dialog once it has loaded its scripts and catalogue
+        page.wait_for_load_state('networkidle')
         page.locator('#login').fill(login)
-        page.locator('#login').press('Enter')
-        page.locator('input[type=password]').fill(self.data['password'])
-        page.locator('input[type=password]').press('Enter')
+        page.locator('button[type=submit]:visible').click()
+        password = page.locator('input[type=password]')
+        password.fill(self.data['password'])
+        password.press('Enter')
         page.get_by_text(ROOT_MENU, exact=True).wait_for()
         self.assertEqual(page.locator('#title').inner_text(), "Tổng đài 1022")
         return page, errors

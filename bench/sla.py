@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Benchmark of the SLA engine; writes bench/RESULTS.md.
+
+1. Deadline additions per second: the province calendar adding working
+   durations (1, 4, 8, 48 working hours) to random instants of a year.
+2. The sweep's time for 1,000 due cases among 100,000 and among 1,000,000
+   open cases on PostgreSQL (TRYTOND_DATABASE_URI, default the local
+   server): the open cases and their running deadlines are inserted in bulk,
+   1,000 of them due; the sweep escalates those 1,000 (events, case
+   updates) in one transaction, rolled back so that both sizes sweep the
+   same work.
+
+Usage: make bench-sla  (or .venv/bin/python bench/sla.py)"""
+import datetime as dt
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+DATABASE = 'bench_pakn_sla'
+URI = os.environ.get(
+    'TRYTOND_DATABASE_URI', 'postgresql://postgres@127.0.0.1:5432/')
+DUE = 1000
+SIZES = [100_000, 1_000_000]
+
+
+def additions_per_second():
+    from trytond.modules.pakn_helpdesk.working_calendar import WorkingTime
+    office = [(7 * 3600 + 1800, 11 * 3600 + 1800), (13 * 3600, 17 * 3600)]
+    calendar = WorkingTime({d: office for d in range(5)})
+    rng = random.Random(1022)
+    base = dt.datetime(2026, 1, 1)
+    count = 300_000
+    starts = [base + dt.timedelta(minutes=rng.randrange(525_600))
+        for _ in range(count)]
+    durations = [dt.timedelta(hours=rng.choice([1, 4, 8, 48]))
+        for _ in range(count)]
+    for start, duration in zip(starts[:1000], durations[:1000]):
+        calendar.add(start, duration)  # load the years' holidays
+    begin = time.perf_counter()
+    for start, duration in zip(starts, durations):
+        calendar.add(start, duration)
+    return count / (time.perf_counter() - begin)
+
+
+def psql(sql, database='postgres'):
+    import psycopg
+    with psycopg.connect(URI, dbname=database, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def create_database(tmp):
+    psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % DATABASE)
+    psql('CREATE DATABASE "%s" ENCODING \'UTF8\'' % DATABASE)
+    passfile = os.path.join(tmp, 'pass')
+    with open(passfile, 'w') as fp:
+        fp.write('bench-1022')
+    env = {**os.environ, 'TRYTOND_DATABASE_URI': URI,
+        'TRYTOND_DATABASE__PATH': tmp, 'TRYTONPASSFILE': passfile}
+    env.pop('TRYTOND_CONFIG', None)
+    subprocess.run([os.path.join(BIN, 'trytond-admin'), '-d', DATABASE,
+            '--all', '-u', 'pakn_helpdesk', '--activate-dependencies'],
+        input='\n', text=True, env=env, check=True, capture_output=True)
+    return env
+
+
+def fill(pool, transaction, start, stop, due_ids):
+    """Insert open cases start..stop-1 with their running focal deadline,
+    due in a week except for the cases of due_ids"""
+    cursor = transaction.connection.cursor()
+    Ticket = pool.get('pakn.ticket')
+    Stage = pool.get('pakn.sla.stage')
+    Unit = pool.get('pakn.unit')
+    Channel = pool.get('pakn.channel')
+    Profile = pool.get('pakn.sla.profile')
+    profile, = Profile.search([('code', '=', 'DN2017')])
+    stage, = Stage.search([
+            ('profile', '=', profile.id), ('code', '=', 'focal_response')])
+    units = Unit.search([])
+    if not units:
+        units = Unit.create([{
+                    'name': "Đơn vị %s" % i, 'code': 'DV%s' % i,
+                    'kind': 'department'} for i in range(50)])
+    channel, = Channel.search([('code', '=', 'web')])
+    cursor.execute(
+        "INSERT INTO pakn_ticket (id, code, state, channel, received_at, "
+        "submitter_type, submitter_name, submitter_phone, content, "
+        "confidential, urgent, state_secret, lead_unit, sla_profile, "
+        "overdue, create_uid, create_date) "
+        "SELECT i, 'BENCH-' || i, 'forwarded', %s, "
+        "now() at time zone 'utc' - interval '1 day', 'person', "
+        "'Người dân ' || i, '+84912345678', 'Phản ánh số ' || i, "
+        "false, false, false, %s + (i %% %s), %s, false, 0, "
+        "now() at time zone 'utc' "
+        "FROM generate_series(%s, %s) AS i",
+        (channel.id, units[0].id, len(units), profile.id, start, stop - 1))
+    cursor.execute(
+        "INSERT INTO pakn_ticket_deadline (ticket, stage, role, unit, "
+        "start, due, state, reminded, create_uid, create_date) "
+        "SELECT i, %s, 'focal_point', %s + (i %% %s), "
+        "now() at time zone 'utc' - interval '1 day', "
+        "CASE WHEN i = ANY(%s) THEN now() at time zone 'utc' "
+        "- interval '1 minute' ELSE now() at time zone 'utc' "
+        "+ interval '7 days' END, 'running', false, 0, "
+        "now() at time zone 'utc' "
+        "FROM generate_series(%s, %s) AS i",
+        (stage.id, units[0].id, len(units),
+            [i for i in due_ids if start <= i < stop], start, stop - 1))
+    cursor.execute("SELECT setval('pakn_ticket_id_seq', %s)", (stop,))
+    cursor.execute("ANALYZE pakn_ticket")
+    cursor.execute("ANALYZE pakn_ticket_deadline")
+
+
+def sweep_time(pool, database):
+    from trytond.transaction import Transaction
+    with Transaction().start(database, 0) as transaction:
+        Deadline = pool.get('pakn.ticket.deadline')
+        Event = pool.get('pakn.ticket.event')
+        begin = time.perf_counter()
+        Deadline.sweep()
+        elapsed = time.perf_counter() - begin
+        escalated = Event.search([('type', '=', 'escalated')], count=True)
+        transaction.rollback()
+    assert escalated == DUE, escalated
+    return elapsed
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as fp:
+            for line in fp:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+        with open('/proc/meminfo') as fp:
+            memory = int(fp.readline().split()[1]) // 1024 // 1024
+    except OSError:
+        memory = '?'
+    return "%s CPU(s) %s, %s GiB, Python %s" % (
+        os.cpu_count(), cpu, memory, platform.python_version())
+
+
+def main():
+    rate = additions_per_second()
+    print("deadline additions: %d/s" % rate)
+    with tempfile.TemporaryDirectory(prefix='pakn-bench-') as tmp:
+        env = create_database(tmp)
+        os.environ.update(TRYTOND_DATABASE_URI=URI,
+            TRYTOND_DATABASE__PATH=tmp)
+        from trytond.config import update_etc
+        update_etc()
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        Pool.start()
+        pool = Pool(DATABASE)
+        with Transaction().start(DATABASE, 0):
+            pool.init()
+        rng = random.Random(1022)
+        due_ids = sorted(rng.sample(range(1, SIZES[0] + 1), DUE))
+        times, filled = {}, 1
+        for size in SIZES:
+            with Transaction().start(DATABASE, 0) as transaction:
+                fill(pool, transaction, filled, size + 1, due_ids)
+                transaction.commit()
+            filled = size + 1
+            sweep_time(pool, DATABASE)  # warm the caches
+            times[size] = min(sweep_time(pool, DATABASE) for _ in range(3))
+            print("sweep of %d due among %d open cases: %.3f s"
+                % (DUE, size, times[size]))
+        del env
+    psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % DATABASE)
+    small, large = (times[s] for s in SIZES)
+    ratio = large / small
+    lines = [
+        "# Benchmarks",
+        "",
+        "## SLA engine (`make bench-sla`)",
+        "",
+        "Command: `make bench-sla` (runs `.venv/bin/python bench/sla.py`)  ",
+        "Machine: %s; PostgreSQL %s  " % (machine(), pg_version()),
+        "Date: %s" % dt.date.today().isoformat(),
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
+        "| deadline additions (province calendar) | %d /s | ≥ 100,000 /s |"
+        % rate,
+        "| sweep of %d due among %d open cases | %.3f s | ≤ 5 s |"
+        % (DUE, SIZES[0], small),
+        "| sweep of %d due among %d open cases | %.3f s | ≤ 5 s |"
+        % (DUE, SIZES[1], large),
+        "| ratio 1,000,000 / 100,000 (one run) | %.2f | within 20%% |"
+        % ratio,
+        "",
+        "The sweep escalates the 1,000 due cases (an event each, the case "
+        "updated) in one transaction; the best of three runs, each rolled "
+        "back. It reads the due rows through the partial index on "
+        "`pakn_ticket_deadline (due) WHERE state = 'running'`.",
+        "",
+        ]
+    path = os.path.join(ROOT, 'bench', 'RESULTS.md')
+    other = ''
+    if os.path.exists(path):
+        with open(path) as fp:
+            content = fp.read()
+        marker = '\n## '
+        parts = content.split(marker)
+        other = ''.join(marker + p for p in parts[1:]
+            if not p.startswith('SLA engine'))
+    with open(path, 'w') as fp:
+        fp.write('\n'.join(lines) + other)
+    print("written to bench/RESULTS.md")
+    ok = (rate >= 100_000 and small <= 5 and large <= 5
+        and abs(ratio - 1) <= 0.2)
+    return 0 if ok else 1
+
+
+def pg_version():
+    import psycopg
+    with psycopg.connect(URI, dbname='postgres') as conn:
+        return conn.execute('SHOW server_version').fetchone()[0]
+
+
+if __name__ == '__main__':
+    sys.exit(main())
