@@ -149,14 +149,14 @@ def machine():
 
 
 def main():
-    rate = additions_per_second()
-    print("deadline additions: %d/s" % rate)
     with tempfile.TemporaryDirectory(prefix='pakn-bench-') as tmp:
-        env = create_database(tmp)
+        # trytond binds its backend when first imported
+        os.environ.pop('TRYTOND_CONFIG', None)
         os.environ.update(TRYTOND_DATABASE_URI=URI,
             TRYTOND_DATABASE__PATH=tmp)
-        from trytond.config import update_etc
-        update_etc()
+        rate = additions_per_second()
+        print("deadline additions: %d/s" % rate)
+        env = create_database(tmp)
         from trytond.pool import Pool
         from trytond.transaction import Transaction
         Pool.start()
