@@ -192,6 +192,25 @@ class Deadline(ModelSQL, ModelView):
             cls.create(to_create)
 
     @classmethod
+    def recompute(cls):
+        """Recompute the due instants of the running deadlines after a
+        change of calendar; met, missed and cancelled ones stay as they
+        were, and so do the dates promised by an extension"""
+        with without_check_access():
+            running = cls.search([('state', '=', 'running')])
+            to_write = []
+            for deadline in running:
+                ticket = deadline.ticket
+                if ticket.extensions and deadline.role != 'operator':
+                    continue
+                due = deadline.stage.due(
+                    deadline.start, cls.calendar_of(ticket))
+                if due != deadline.due:
+                    to_write.extend(([deadline], {'due': due}))
+            if to_write:
+                cls.write(*to_write)
+
+    @classmethod
     def sweep(cls):
         "Apply the action of every running deadline that is due"
         transaction = Transaction()

@@ -142,6 +142,8 @@ class Unit(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
         super().on_modification(mode, units, field_names=field_names)
         if mode != 'write' or (field_names & {'parent', 'active'}):
             _clear_units_cache()
+        if mode == 'write' and field_names & {'parent', 'calendar'}:
+            Pool().get('pakn.ticket.deadline').recompute()
 
 
 def _clear_units_cache():

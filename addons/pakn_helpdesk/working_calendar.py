@@ -244,8 +244,12 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def on_modification(cls, mode, calendars, field_names=None):
+        pool = Pool()
+        Deadline = pool.get('pakn.ticket.deadline')
         super().on_modification(mode, calendars, field_names=field_names)
         cls._working_time.clear()
+        if mode == 'write':
+            Deadline.recompute()
 
     @classmethod
     def get_default(cls):
@@ -278,6 +282,8 @@ class CalendarHours(ModelSQL, ModelView):
         Calendar = pool.get('pakn.calendar')
         super().on_modification(mode, lines, field_names=field_names)
         Calendar._working_time.clear()
+        Deadline = pool.get('pakn.ticket.deadline')
+        Deadline.recompute()
 
     @classmethod
     def validate_fields(cls, lines, field_names):
@@ -329,6 +335,8 @@ class CalendarException(ModelSQL, ModelView):
         Calendar = pool.get('pakn.calendar')
         super().on_modification(mode, exceptions, field_names=field_names)
         Calendar._working_time.clear()
+        Deadline = pool.get('pakn.ticket.deadline')
+        Deadline.recompute()
 
     @staticmethod
     def default_hours_of():

@@ -206,6 +206,33 @@ class DeadlineTestCase(ModuleTestCase):
         self.assertEqual(self.events(ticket, self.ESCALATIONS), [])
 
     @with_transaction()
+    def test_calendar_change_recomputes_running(self):
+        "A day off added to the calendar moves the running deadlines only"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Calendar = pool.get('pakn.calendar')
+        Exception_ = pool.get('pakn.calendar.exception')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        with self.at(local(2026, 11, 16, 15, 0)), Transaction().set_user(
+                self.focal.id):
+            Ticket.accept([ticket])
+            Ticket.write([ticket], {'result': "Đã xử lý."})
+            Ticket.submit([Ticket(ticket.id)])
+        met = [(d.stage.code, d.due, d.state)
+            for d in Ticket(ticket.id).deadlines if d.state == 'met']
+        Exception_.create([{
+                    'calendar': Calendar.get_default().id,
+                    'date': dt.date(2026, 11, 20), 'kind': 'off',
+                    'name': "Nghỉ đột xuất"}])
+        # the head's 48 working hours now end a day later
+        self.assertEqual(self.running(ticket), {
+                'head_response': local(2026, 11, 26, 9, 0)})
+        self.assertEqual([(d.stage.code, d.due, d.state)
+                for d in Ticket(ticket.id).deadlines if d.state == 'met'],
+            met)
+
+    @with_transaction()
     def test_dn2017_extensions(self):
         "DN2017: three reschedules of at most 2, 1 and 1 working days"
         pool = Pool()
