@@ -306,6 +306,7 @@ class DeadlineTestCase(ModuleTestCase):
             urgent=True)
         # clock hours: the night counts
         self.assertEqual(self.running(ticket), {
+                'urgent_intake': local(2026, 11, 16, 23, 0),
                 'urgent_distribution': local(2026, 11, 17, 0, 0)})
         ticket = self.forward(ticket, local(2026, 11, 16, 23, 0))
         self.assertEqual(self.running(ticket), {

@@ -36,6 +36,8 @@ FIGURES = {
         5, 'working_day', 'accepted', 'submitted', 'mark_overdue', 'Đ7 k3'),
     ('KH2022', 'normal', 'approval'): (
         0.5, 'working_day', 'submitted', 'approved', 'notify', 'Đ8 k3'),
+    ('KH2022', 'urgent', 'urgent_intake'): (
+        1, 'hour', 'received', 'forwarded', 'notify', 'Đ10'),
     ('KH2022', 'urgent', 'urgent_distribution'): (
         2, 'hour', 'received', 'forwarded', 'notify', 'Đ10'),
     ('KH2022', 'urgent', 'urgent_acceptance'): (
@@ -112,8 +114,8 @@ class SLATestCase(ModuleTestCase):
         self.assertEqual(hp.valid_to, dt.date(2024, 12, 31))
         self.assertEqual(
             [s.code for s in kh.stages_of('urgent')],
-            ['urgent_distribution', 'urgent_acceptance', 'temporary_fix',
-                'approval'])
+            ['urgent_intake', 'urgent_distribution', 'urgent_acceptance',
+                'temporary_fix', 'approval'])
         # without an urgent track, urgent cases follow the normal one
         self.assertEqual(
             [s.code for s in dn.stages_of('urgent')],
