@@ -63,3 +63,16 @@ def now():
         if instant:
             return instant
     return dt.datetime.now().replace(microsecond=0)
+
+
+def search_code_or_name(clause):
+    "Domain searching a record's rec_name clause on its code or its name"
+    _, operator, operand, *extra = clause
+    if operator.startswith('!') or operator.startswith('not '):
+        bool_op = 'AND'
+    else:
+        bool_op = 'OR'
+    return [bool_op,
+        ('code', operator, operand, *extra),
+        ('name', operator, operand, *extra),
+        ]

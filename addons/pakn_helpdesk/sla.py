@@ -15,6 +15,7 @@ from trytond.model import (
     sequence_ordered)
 from trytond.pyson import Eval
 
+from .common import search_code_or_name
 from .exceptions import SLAValidationError
 
 ROLES = [
@@ -110,15 +111,7 @@ class Profile(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('code', operator, operand, *extra),
-            ('name', operator, operand, *extra),
-            ]
+        return search_code_or_name(clause)
 
     @classmethod
     def validate_fields(cls, profiles, field_names):

@@ -6,7 +6,7 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.pyson import Eval
 
-from .common import normalize_contact_values
+from .common import normalize_contact_values, search_code_or_name
 from .exceptions import UnitValidationError
 
 KINDS = [
@@ -74,15 +74,7 @@ class Unit(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('name', operator, operand, *extra),
-            ('code', operator, operand, *extra),
-            ]
+        return search_code_or_name(clause)
 
     @classmethod
     def preprocess_values(cls, mode, values):

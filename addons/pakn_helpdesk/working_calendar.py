@@ -259,7 +259,20 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
         return Configuration(1).calendar
 
 
-class CalendarHours(ModelSQL, ModelView):
+class _CalendarLine(ModelSQL):
+    "A part of a calendar: changing it changes the calendar's counts"
+
+    @classmethod
+    def on_modification(cls, mode, lines, field_names=None):
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
+        Deadline = pool.get('pakn.ticket.deadline')
+        super().on_modification(mode, lines, field_names=field_names)
+        Calendar._working_time.clear()
+        Deadline.recompute()
+
+
+class CalendarHours(_CalendarLine, ModelSQL, ModelView):
     __name__ = 'pakn.calendar.hours'
     __string__ = "PAKN Office Hours"
 
@@ -277,15 +290,6 @@ class CalendarHours(ModelSQL, ModelView):
         cls._order = [('weekday', 'ASC'), ('start', 'ASC'), ('id', 'ASC')]
 
     @classmethod
-    def on_modification(cls, mode, lines, field_names=None):
-        pool = Pool()
-        Calendar = pool.get('pakn.calendar')
-        super().on_modification(mode, lines, field_names=field_names)
-        Calendar._working_time.clear()
-        Deadline = pool.get('pakn.ticket.deadline')
-        Deadline.recompute()
-
-    @classmethod
     def validate_fields(cls, lines, field_names):
         super().validate_fields(lines, field_names)
         for line in lines:
@@ -295,7 +299,7 @@ class CalendarHours(ModelSQL, ModelView):
                         calendar=line.calendar.rec_name))
 
 
-class CalendarException(ModelSQL, ModelView):
+class CalendarException(_CalendarLine, ModelSQL, ModelView):
     __name__ = 'pakn.calendar.exception'
     __string__ = "PAKN Calendar Exception"
 
@@ -329,14 +333,6 @@ class CalendarException(ModelSQL, ModelView):
     def default_kind():
         return 'off'
 
-    @classmethod
-    def on_modification(cls, mode, exceptions, field_names=None):
-        pool = Pool()
-        Calendar = pool.get('pakn.calendar')
-        super().on_modification(mode, exceptions, field_names=field_names)
-        Calendar._working_time.clear()
-        Deadline = pool.get('pakn.ticket.deadline')
-        Deadline.recompute()
 
     @staticmethod
     def default_hours_of():
