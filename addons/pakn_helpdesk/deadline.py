@@ -411,6 +411,33 @@ class Ticket(metaclass=PoolMeta):
                 return condition
 
     @classmethod
+    def _my_queue_domain(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        domain = super()._my_queue_domain()
+        user = User(Transaction().user)
+        if user.pakn_led_units:
+            # the head answers for what the focal point left unanswered
+            domain.append([
+                    ('escalation', '=', 'head'),
+                    ('state', 'in', ['forwarded', 'processing']),
+                    ('lead_unit', 'in', list(User.get_pakn_units())),
+                    ])
+        if ModelData.get_id('pakn_helpdesk', 'group_office') in set(
+                User.get_groups()):
+            domain.append([
+                    ['OR',
+                        ('escalation', '=', 'office'),
+                        ('overdue', '=', True),
+                        ],
+                    ('state', 'not in', [
+                            'rejected', 'duplicate', 'answered', 'published',
+                            'sent_privately', 'closed']),
+                    ])
+        return domain
+
+    @classmethod
     def _log(cls, tickets, type_, to_state, **kwargs):
         pool = Pool()
         Deadline = pool.get('pakn.ticket.deadline')

@@ -609,10 +609,18 @@ class Ticket(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_is_mine(cls, name, clause):
+        _, operator, value = clause
+        domain = cls._my_queue_domain()
+        if (operator == '=') == bool(value):
+            return domain
+        return [('id', 'not where', domain)]
+
+    @classmethod
+    def _my_queue_domain(cls):
+        "The domain of the cases waiting for the current user"
         pool = Pool()
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
-        _, operator, value = clause
         user_id = Transaction().user
         user = User(user_id)
         groups = set(User.get_groups())
@@ -640,9 +648,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                     ('state', '=', 'received'),
                     ('return_reason', '!=', None),
                     ])
-        if (operator == '=') == bool(value):
-            return domain
-        return [('id', 'not where', domain)]
+        return domain
 
     # Helpers of the workflow
 

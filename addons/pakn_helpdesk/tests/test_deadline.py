@@ -112,6 +112,9 @@ class DeadlineTestCase(ModuleTestCase):
         self.assertEqual(Ticket(ticket.id).escalation, 'head')
         self.assertEqual(
             Ticket(ticket.id).deadline_condition, 'overdue')
+        # the head finds it in "Việc của tôi"
+        with Transaction().set_user(self.head.id):
+            self.assertIn(ticket, Ticket.search([('is_mine', '=', True)]))
         self.sweep(head_due)
         self.sweep(head_due)
         self.assertEqual(
@@ -119,10 +122,20 @@ class DeadlineTestCase(ModuleTestCase):
         ticket = Ticket(ticket.id)
         self.assertTrue(ticket.overdue)
         self.assertEqual(ticket.events[-1].note, "trễ hạn (đang chờ xử lý)")
-        # the supervising office finds it in its queue
+        # the supervising office finds it in its queue and in its own
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
         self.assertIn(ticket, Ticket.search([
                     ['OR', ('escalation', '=', 'office'),
                         ('overdue', '=', True)]]))
+        office, = User.create([{
+                    'login': 'office', 'name': "Văn phòng",
+                    'groups': [('add', [ModelData.get_id(
+                                    'pakn_helpdesk', 'group_office')])],
+                    }])
+        with Transaction().set_user(office.id):
+            self.assertIn(ticket, Ticket.search([('is_mine', '=', True)]))
 
     @with_transaction()
     def test_gl2021_chain(self):
