@@ -208,13 +208,11 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
                 raise CalendarValidationError(gettext(
                         'pakn_helpdesk.msg_calendar_timezone',
                         timezone=calendar.timezone))
-            if calendar.country:
-                try:
-                    holidays.country_holidays(calendar.country)
-                except NotImplementedError:
-                    raise CalendarValidationError(gettext(
-                            'pakn_helpdesk.msg_calendar_country',
-                            country=calendar.country))
+            if (calendar.country and calendar.country
+                    not in holidays.list_supported_countries()):
+                raise CalendarValidationError(gettext(
+                        'pakn_helpdesk.msg_calendar_country',
+                        country=calendar.country))
 
     _working_time = Cache('pakn_calendar.working_time', context=False)
 

@@ -191,6 +191,8 @@ class CalendarTestCase(ModuleTestCase):
         with self.assertRaises(UserError):
             Calendar.create([{'name': "X", 'timezone': 'Mars/Olympus'}])
         with self.assertRaises(UserError):
+            Calendar.create([{'name': "X", 'country': 'XX'}])
+        with self.assertRaises(UserError):
             Calendar.create([{'name': "X", 'hours': [('create', [{
                                     'weekday': '0', 'start': dt.time(17),
                                     'end': dt.time(8)}])]}])
