@@ -1,6 +1,7 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import re
+from contextlib import contextmanager
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
@@ -89,21 +90,11 @@ def create_world():
     return w
 
 
+@contextmanager
 def as_user(user):
     "Act as the user with its access rights, as over RPC"
-    transaction = Transaction()
-
-    class _Both:
-        def __enter__(self):
-            self.u = transaction.set_user(user.id)
-            self.u.__enter__()
-            self.c = check_access()
-            self.c.__enter__()
-
-        def __exit__(self, *exc):
-            self.c.__exit__(*exc)
-            self.u.__exit__(*exc)
-    return _Both()
+    with Transaction().set_user(user.id), check_access():
+        yield
 
 
 class PaknHelpdeskTestCase(ModuleTestCase):
