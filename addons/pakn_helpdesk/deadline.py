@@ -441,12 +441,13 @@ class Ticket(metaclass=PoolMeta):
     def _log(cls, tickets, type_, to_state, **kwargs):
         pool = Pool()
         Deadline = pool.get('pakn.ticket.deadline')
-        super()._log(tickets, type_, to_state, **kwargs)
+        events = super()._log(tickets, type_, to_state, **kwargs)
         if type_ in {'answered_directly', 'published', 'sent_privately'}:
             cls.write(
                 [t for t in tickets if t.overdue or t.escalation],
                 {'overdue': False})
         Deadline.on_event(tickets, type_)
+        return events
 
     @classmethod
     def deadline_expired(cls, tickets, action, deadlines):

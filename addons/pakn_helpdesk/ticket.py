@@ -655,13 +655,15 @@ class Ticket(Workflow, ModelSQL, ModelView):
     @classmethod
     def _log(cls, tickets, type_, to_state, note=None, unit=None,
             content=None):
-        "Write one event per case: who, when, from which state to which"
+        """Write one event per case: who, when, from which state to which.
+
+        Return the events: other modules extend this hook to act on them."""
         pool = Pool()
         Event = pool.get('pakn.ticket.event')
         instant = now()
         user = Transaction().user or None
         with without_check_access():
-            Event.create([{
+            return Event.create([{
                         'ticket': t.id,
                         'user': user,
                         'date': instant,
