@@ -66,8 +66,10 @@ class JsonRpc:
 
 
 class TrytonServer:
-    def __init__(self, database, fixture, languages=()):
+    def __init__(self, database, fixture, languages=(),
+            modules=('pakn_helpdesk', 'pakn_sms')):
         self.database = database
+        self.modules = list(modules)
         self.fixture = fixture
         self.languages = list(languages)
         self.uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
@@ -100,7 +102,7 @@ class TrytonServer:
                     self.tmp, self.database + '.sqlite'), 'w').close()
         command = [
             os.path.join(BIN, 'trytond-admin'), '-d', self.database,
-            '--all', '-u', 'pakn_helpdesk', '--activate-dependencies']
+            '--all', '-u', *self.modules, '--activate-dependencies']
         if self.languages:
             command += ['-l', *self.languages]
         # an empty line answers the question of the admin email
