@@ -98,7 +98,7 @@ demo: install
 	@echo
 	@echo "PAKN 1022 demo is running: $(DEMO_URL)  (database $(DEMO_DB))"
 	@echo "Logins, all with password $(DEMO_PASSWORD): admin, operator, specialist, leader, office"
-	@echo "Logs: var/log/trytond.log, var/log/trytond-cron.log. Stop it with: make stop"
+	@echo "Logs: var/log/trytond.log, var/log/trytond-cron.log; the SMS sent: var/log/sms.log. Stop it with: make stop"
 
 stop:
 	@for name in trytond-cron trytond; do \

@@ -24,6 +24,9 @@ from proteus import config as proteus_config
 from trytond import config as trytond_config
 
 PASSWORD = 'demo1022'
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The demo's SMS go to this file (the file gateway), one JSON line each
+SMS_LOG = os.path.join(ROOT, 'var', 'log', 'sms.log')
 SEED = 1022
 PROVINCE = "Tỉnh Hòa Bình Xanh"
 CITY = "thành phố Lam Giang"
@@ -256,7 +259,7 @@ CASES = [
 
 
 def recreate_database(database, config_file, tmpdir):
-    """Drop the SQLite file and create the database with pakn_helpdesk;
+    """Drop the SQLite file and create the database with the modules;
     return its path and the configuration files to use"""
     trytond_config.update_etc(config_file)
     uri = trytond_config.get('database', 'uri')
@@ -281,7 +284,8 @@ def recreate_database(database, config_file, tmpdir):
         file.write(PASSWORD + '\n')
     subprocess.run([
             sys.executable, '-m', 'trytond.cli.admin', '-c', *config_files,
-            '-d', database, '-u', 'pakn_helpdesk', '--activate-dependencies'],
+            '-d', database, '-u', 'pakn_helpdesk', 'pakn_sms',
+            '--activate-dependencies'],
         # no admin email: trytond checks that its domain receives mail
         # (admin@example.com fails); the empty answer to its prompt
         input='\n', text=True, stdout=subprocess.DEVNULL,
@@ -310,6 +314,15 @@ def setup_organisation(vi):
     # the province runs on the Gia Lai rules: escalation to the unit head,
     # then to the supervising office
     configuration.sla_profile, = Profile.find([('code', '=', 'GL2021')])
+    # SMS through the file gateway (a brand-name provider's HTTP API or an
+    # SMSC in production: see the gateway's form)
+    os.makedirs(os.path.dirname(SMS_LOG), exist_ok=True)
+    gateway = Model.get('pakn.sms.gateway')(
+        name="Tệp nhật ký (demo)", kind='file', sender="1022 HBX",
+        file_path=SMS_LOG, price=800, rate_limit=600)
+    gateway.save()
+    configuration.sms_gateway = gateway
+    configuration.tracking_url = 'http://localhost:5000/tra-cuu/${code}'
     configuration.save()
 
     units = {}
@@ -333,8 +346,10 @@ def setup_organisation(vi):
     # staff start their day on their queue
     Action = Model.get('ir.action')
     my_queue = get_id('pakn_helpdesk', 'act_ticket_mine', {})
-    for login, name, roles, focal_of, leader_of in STAFF:
-        user = User(login=login, name=name, password=PASSWORD, language=vi)
+    for i, (login, name, roles, focal_of, leader_of) in enumerate(STAFF):
+        # fictional mobiles, for the transfer slips and escalations
+        user = User(login=login, name=name, password=PASSWORD, language=vi,
+            pakn_mobile='0911 000 %03d' % (i + 1))
         user.actions.append(Action(my_queue))
         user.groups.extend(Group(groups[r]) for r in roles)
         user.pakn_focal_units.extend(Unit(units[c].id) for c in focal_of)
@@ -595,6 +610,10 @@ def main():
         + f"; escalated to the head "
         f"{sum(t.escalation == 'head' for t in tickets)}, to the office "
         f"{sum(t.escalation == 'office' for t in tickets)}")
+    sms = Counter(m.state for m in Model.get('pakn.sms.message').find([]))
+    print(f"SMS: {sum(sms.values())} in the outbox ("
+        + ', '.join(f"{s} {n}" for s, n in sorted(sms.items()))
+        + f"), sent by trytond-cron to {os.path.relpath(SMS_LOG, ROOT)}")
     print(f"Done in {time.monotonic() - start:.0f} s")
 
 

@@ -266,9 +266,27 @@ class Message(ModelSQL, ModelView):
                 m.gateway.id for m in messages if m.gateway})
 
     @classmethod
+    def _working_language(cls):
+        """The language of what the sender writes (errors of the outbox):
+        the caller's, else Vietnamese once its translations are loaded"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        context = Transaction().context
+        if context.get('language'):
+            return context['language']
+        if Lang.search([('code', '=', 'vi'), ('translatable', '=', True)]):
+            return 'vi'
+        return Transaction().language
+
+    @classmethod
     def send_due(cls, gateway_ids=None, budget=BUDGET):
         """Send what is due (cron): expire the stale, settle what was cut
         off, then send each gateway's due messages in order"""
+        with Transaction().set_context(language=cls._working_language()):
+            cls._send_due(gateway_ids, budget)
+
+    @classmethod
+    def _send_due(cls, gateway_ids, budget):
         pool = Pool()
         Gateway = pool.get('pakn.sms.gateway')
         Configuration = pool.get('pakn.configuration')
@@ -511,6 +529,11 @@ class Message(ModelSQL, ModelView):
     @classmethod
     def fetch_receipts(cls):
         "Collect the delivery receipts of the SMPP gateways (cron)"
+        with Transaction().set_context(language=cls._working_language()):
+            cls._fetch_receipts()
+
+    @classmethod
+    def _fetch_receipts(cls):
         pool = Pool()
         Gateway = pool.get('pakn.sms.gateway')
         gateways = Gateway.search([

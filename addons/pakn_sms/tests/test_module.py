@@ -767,5 +767,52 @@ class SmsTestCase(ModuleTestCase):
             self.assertEqual(message.delivered_at, T0 + dt.timedelta(minutes=5))
             self.assertEqual(len(message.receipts.splitlines()), 3)
 
+    # Vietnamese
+
+    def load_vietnamese(self):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        vi, = Lang.search([('code', '=', 'vi')])
+        vi.translatable = True
+        vi.save()
+        Lang.load_translations([vi])
+        return vi
+
+    @with_transaction()
+    def test_translations_complete(self):
+        "Every string of the module has a Vietnamese translation"
+        pool = Pool()
+        Translation = pool.get('ir.translation')
+        vi = self.load_vietnamese()
+        TranslationSet = pool.get('ir.translation.set', type='wizard')
+        TranslationUpdate = pool.get('ir.translation.update', type='wizard')
+        session_id, _, _ = TranslationSet.create()
+        TranslationSet(session_id).transition_set_()
+        session_id, _, _ = TranslationUpdate.create()
+        update = TranslationUpdate(session_id)
+        update.start.language = vi
+        update.do_update({})
+        missing = Translation.search([
+                ('lang', '=', 'vi'),
+                ('module', '=', 'pakn_sms'),
+                ['OR', ('value', '=', None), ('value', '=', ''),
+                    ('fuzzy', '=', True)],
+                ])
+        self.assertEqual(
+            ['%s %s: %s' % (t.type, t.name, t.src) for t in missing], [])
+
+    @with_transaction()
+    def test_errors_in_vietnamese(self):
+        "Refusals and sending errors speak Vietnamese"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.load_vietnamese()
+        with Transaction().set_context(language='vi'):
+            with self.assertRaises(MobileNumberError) as cm:
+                User.create([{'login': 'x', 'name': 'x',
+                            'pakn_mobile': '024 3825 3536'}])
+        self.assertIn("không phải số di động", str(cm.exception))
+        self.assertIn("024 3825 3536", str(cm.exception))
+
 
 del ModuleTestCase
