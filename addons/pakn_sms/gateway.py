@@ -503,7 +503,8 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
             raise SendError(gettext(
                     'pakn_sms.msg_gateway_smpp', gateway=self.rec_name,
                     error=str(e)),
-                outcome='temporary' if e.temporary else 'permanent') from e
+                outcome=('unknown' if e.unknown
+                    else 'temporary' if e.temporary else 'permanent')) from e
         return ' '.join(ids)
 
     def lookup_smpp(self, message):

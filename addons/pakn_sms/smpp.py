@@ -93,13 +93,17 @@ class SmppError(Exception):
     temporary: True when a later attempt may succeed.
     status: the SMPP command_status, when the SMSC gave one.
     message_ids: the ids of the parts the SMSC accepted before a submit
-    failed (a concatenated message may fail half-way)."""
+    failed (a concatenated message may fail half-way).
+    unknown: True when the SMSC may have accepted (part of) the message:
+    the connection failed once a submit_sm was on its way, or some parts
+    were accepted. Submitting again could deliver it twice."""
 
     def __init__(self, message, temporary=False, status=None):
         super().__init__(message)
         self.temporary = temporary
         self.status = status
         self.message_ids = []
+        self.unknown = False
 
 
 class _SessionEnded(SmppError):
@@ -522,9 +526,11 @@ def submit(settings, destination, text, unicode=True, reference=None):
             except _ERRORS as exception:
                 error = _io_error(exception, step, settings)
                 error.message_ids = list(ids)
+                error.unknown = True
                 raise error from exception
             except SmppError as error:
                 error.message_ids = list(ids)
+                error.unknown = bool(ids)
                 # the SMSC answered: the session still stands
                 _unbind(client, settings, _postpone)
                 raise

@@ -249,7 +249,11 @@ class _Session:
                 status = consts.SMPP_ESME_RINVDSTADR
             else:
                 status = ROK
+                mute = (smsc.mute_after is not None
+                    and len(smsc.submissions) >= smsc.mute_after)
                 message_id = smsc._record(self.system_id, pdu)
+                if mute:
+                    return
         if status:
             return self.respond('submit_sm_resp', pdu.sequence, status)
         self.respond('submit_sm_resp', pdu.sequence, message_id=message_id)
@@ -305,6 +309,8 @@ class TestSMSC:
     messages: the reassembled messages
     binds: (command, system_id) of each successful bind
     refuse_submits: refuse that many next submit_sm with ESME_RSYSERR
+    mute_after: once that many submit_sm are accepted, accept the next ones
+    without answering (the answer is lost: the client cannot know)
     invalid_destinations: destination_addr refused with ESME_RINVDSTADR
     acknowledged_receipts: message ids of the receipts an ESME accepted"""
     __test__ = False  # not a test case, whatever its name
@@ -321,6 +327,7 @@ class TestSMSC:
         self.messages = []
         self.binds = []
         self.refuse_submits = 0
+        self.mute_after = None
         self.invalid_destinations = set()
         self.acknowledged_receipts = []
         self._lock = threading.RLock()

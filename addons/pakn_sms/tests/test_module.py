@@ -767,6 +767,36 @@ class SmsTestCase(ModuleTestCase):
             self.assertEqual(message.delivered_at, T0 + dt.timedelta(minutes=5))
             self.assertEqual(len(message.receipts.splitlines()), 3)
 
+    @with_transaction()
+    def test_smpp_answer_lost(self):
+        "SMPP: a part accepted but its answer lost is never submitted again"
+        pool = Pool()
+        Template = pool.get('pakn.sms.template')
+        with TestSMSC(system_id='pakn', password='secret') as smsc:
+            self.setup_world(gateway={
+                    'name': "SMSC", 'kind': 'smpp', 'sender': '1022GL',
+                    'smpp_host': '127.0.0.1', 'smpp_port': smsc.port,
+                    'smpp_system_id': 'pakn', 'smpp_password': 'secret',
+                    'timeout': 0.5,
+                    })
+            Template.write(
+                Template.search([('code', '=', 'forwarded')]),
+                {'body': "${content}", 'content_length': 500})
+            ticket = self.click('forward', self.new_ticket(
+                    content=LONG_VIETNAMESE))
+            smsc.mute_after = 1
+            self.send(T0)
+            message, = self.messages(ticket)
+            self.assertEqual(message.state, 'sending')
+            self.assertEqual(len(smsc.submissions), 2)
+            smsc.mute_after = None
+            self.send(T0 + dt.timedelta(minutes=1))
+            message, = self.messages(ticket)
+            self.assertEqual(message.state, 'failed')
+            self.assertIn('check with the provider', message.last_error)
+            self.send(T0 + dt.timedelta(minutes=2))
+            self.assertEqual(len(smsc.submissions), 2)
+
     # Vietnamese
 
     def load_vietnamese(self):

@@ -238,6 +238,8 @@ class SmppTestCase(unittest.TestCase):
         with self.assertRaises(smpp.SmppError) as context:
             smpp.submit(self.settings, RECIPIENT, "Test", unicode=False)
         self.assertTrue(context.exception.temporary)
+        # refused before any part was accepted: safe to submit again
+        self.assertFalse(context.exception.unknown)
         self.assertIn('ESME_RSYSERR', str(context.exception))
         self.assertEqual(self.smsc.refuse_submits, 0)
         self.assertEqual(self.smsc.submissions, [])
