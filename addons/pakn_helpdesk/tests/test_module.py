@@ -13,6 +13,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, check_access
 
+from .vietnamese import load_vietnamese, missing_translations
+
 VIETNAMESE = (
     r'[ạảãáàâấầẩẫậăắằẳẵặđêếềểễệôốồổỗộơớờởỡợưứừửữựíìỉĩịúùủũụýỳỷỹỵ]')
 
@@ -445,23 +447,13 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
     "Test the Vietnamese user interface of PAKN Helpdesk"
     module = 'pakn_helpdesk'
 
-    def load_vietnamese(self):
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        vi, = Lang.search([('code', '=', 'vi')])
-        vi.translatable = True
-        vi.save()
-        # as the "Load translations" button of the language does
-        Lang.load_translations([vi])
-        return vi
-
     @with_transaction()
     def test_messages_in_vietnamese(self):
         "Refusals speak Vietnamese with the values filled in"
         pool = Pool()
         Ticket = pool.get('pakn.ticket')
         ModelData = pool.get('ir.model.data')
-        self.load_vietnamese()
+        load_vietnamese()
         with Transaction().set_context(language='vi'):
             with self.assertRaises(PhoneNumberError) as cm:
                 Ticket.create([{
@@ -482,7 +474,7 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
         pool = Pool()
         Unit = pool.get('pakn.unit')
         User = pool.get('res.user')
-        self.load_vietnamese()
+        load_vietnamese()
         user, = User.create([{'login': 'op', 'name': 'op'}])
         with Transaction().set_context(language='vi'):
             with self.assertRaises(UserError) as cm:
@@ -497,7 +489,7 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
         "The case form, its buttons and the states read in Vietnamese"
         pool = Pool()
         Ticket = pool.get('pakn.ticket')
-        self.load_vietnamese()
+        load_vietnamese()
         with Transaction().set_context(language='vi'):
             view = Ticket.fields_view_get(view_type='form')
             state = dict(view['fields']['state']['selection'])
@@ -515,25 +507,7 @@ class PaknHelpdeskVietnameseTestCase(ModuleTestCase):
     @with_transaction()
     def test_translations_complete(self):
         "Every string of the module has a Vietnamese translation"
-        pool = Pool()
-        Translation = pool.get('ir.translation')
-        vi = self.load_vietnamese()
-        TranslationSet = pool.get('ir.translation.set', type='wizard')
-        TranslationUpdate = pool.get('ir.translation.update', type='wizard')
-        session_id, _, _ = TranslationSet.create()
-        TranslationSet(session_id).transition_set_()
-        session_id, _, _ = TranslationUpdate.create()
-        update = TranslationUpdate(session_id)
-        update.start.language = vi
-        update.do_update({})
-        missing = Translation.search([
-                ('lang', '=', 'vi'),
-                ('module', '=', 'pakn_helpdesk'),
-                ['OR', ('value', '=', None), ('value', '=', ''),
-                    ('fuzzy', '=', True)],
-                ])
-        self.assertEqual(
-            ['%s %s: %s' % (t.type, t.name, t.src) for t in missing], [])
+        self.assertEqual(missing_translations('pakn_helpdesk'), [])
 
 
 del ModuleTestCase

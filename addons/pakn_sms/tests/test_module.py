@@ -8,11 +8,12 @@ import json
 import os
 import socket
 import tempfile
-import time
 
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.pakn_helpdesk.exceptions import PhoneNumberError
+from trytond.modules.pakn_helpdesk.tests.vietnamese import (
+    load_vietnamese, missing_translations)
 from trytond.modules.pakn_sms import encoding
 from trytond.modules.pakn_sms.exceptions import (
     GatewayTestError, GatewayValidationError, MobileNumberError,
@@ -725,24 +726,28 @@ class SmsTestCase(ModuleTestCase):
         gaps = [b - a for a, b in zip(instants, instants[1:])]
         self.assertTrue(all(g >= 0.09 for g in gaps), gaps)
 
+    def smpp_world(self, smsc, timeout):
+        "The province sends through smsc; a case whose slip is 3 segments"
+        pool = Pool()
+        Template = pool.get('pakn.sms.template')
+        self.setup_world(gateway={
+                'name': "SMSC", 'kind': 'smpp', 'sender': '1022GL',
+                'smpp_host': '127.0.0.1', 'smpp_port': smsc.port,
+                'smpp_system_id': 'pakn', 'smpp_password': 'secret',
+                'timeout': timeout,
+                })
+        Template.write(
+            Template.search([('code', '=', 'forwarded')]),
+            {'body': "${content}", 'content_length': 500})
+        return self.click('forward', self.new_ticket(content=LONG_VIETNAMESE))
+
     @with_transaction()
     def test_smpp(self):
         "SMPP: a 3-segment Vietnamese message, then its delivery receipts"
         pool = Pool()
         Message = pool.get('pakn.sms.message')
-        Template = pool.get('pakn.sms.template')
         with TestSMSC(system_id='pakn', password='secret') as smsc:
-            self.setup_world(gateway={
-                    'name': "SMSC", 'kind': 'smpp', 'sender': '1022GL',
-                    'smpp_host': '127.0.0.1', 'smpp_port': smsc.port,
-                    'smpp_system_id': 'pakn', 'smpp_password': 'secret',
-                    'timeout': 2.0,
-                    })
-            Template.write(
-                Template.search([('code', '=', 'forwarded')]),
-                {'body': "${content}", 'content_length': 500})
-            ticket = self.click('forward', self.new_ticket(
-                    content=LONG_VIETNAMESE))
+            ticket = self.smpp_world(smsc, timeout=2.0)
             message, = self.messages(ticket)
             self.assertEqual(message.body, LONG_VIETNAMESE)
             self.assertEqual((message.encoding, message.segments),
@@ -770,20 +775,8 @@ class SmsTestCase(ModuleTestCase):
     @with_transaction()
     def test_smpp_answer_lost(self):
         "SMPP: a part accepted but its answer lost is never submitted again"
-        pool = Pool()
-        Template = pool.get('pakn.sms.template')
         with TestSMSC(system_id='pakn', password='secret') as smsc:
-            self.setup_world(gateway={
-                    'name': "SMSC", 'kind': 'smpp', 'sender': '1022GL',
-                    'smpp_host': '127.0.0.1', 'smpp_port': smsc.port,
-                    'smpp_system_id': 'pakn', 'smpp_password': 'secret',
-                    'timeout': 0.5,
-                    })
-            Template.write(
-                Template.search([('code', '=', 'forwarded')]),
-                {'body': "${content}", 'content_length': 500})
-            ticket = self.click('forward', self.new_ticket(
-                    content=LONG_VIETNAMESE))
+            ticket = self.smpp_world(smsc, timeout=0.5)
             smsc.mute_after = 1
             self.send(T0)
             message, = self.messages(ticket)
@@ -799,44 +792,17 @@ class SmsTestCase(ModuleTestCase):
 
     # Vietnamese
 
-    def load_vietnamese(self):
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        vi, = Lang.search([('code', '=', 'vi')])
-        vi.translatable = True
-        vi.save()
-        Lang.load_translations([vi])
-        return vi
-
     @with_transaction()
     def test_translations_complete(self):
         "Every string of the module has a Vietnamese translation"
-        pool = Pool()
-        Translation = pool.get('ir.translation')
-        vi = self.load_vietnamese()
-        TranslationSet = pool.get('ir.translation.set', type='wizard')
-        TranslationUpdate = pool.get('ir.translation.update', type='wizard')
-        session_id, _, _ = TranslationSet.create()
-        TranslationSet(session_id).transition_set_()
-        session_id, _, _ = TranslationUpdate.create()
-        update = TranslationUpdate(session_id)
-        update.start.language = vi
-        update.do_update({})
-        missing = Translation.search([
-                ('lang', '=', 'vi'),
-                ('module', '=', 'pakn_sms'),
-                ['OR', ('value', '=', None), ('value', '=', ''),
-                    ('fuzzy', '=', True)],
-                ])
-        self.assertEqual(
-            ['%s %s: %s' % (t.type, t.name, t.src) for t in missing], [])
+        self.assertEqual(missing_translations('pakn_sms'), [])
 
     @with_transaction()
     def test_errors_in_vietnamese(self):
         "Refusals and sending errors speak Vietnamese"
         pool = Pool()
         User = pool.get('res.user')
-        self.load_vietnamese()
+        load_vietnamese()
         with Transaction().set_context(language='vi'):
             with self.assertRaises(MobileNumberError) as cm:
                 User.create([{'login': 'x', 'name': 'x',
