@@ -317,6 +317,8 @@ def setup_organisation(vi):
     # SMS through the file gateway (a brand-name provider's HTTP API or an
     # SMSC in production: see the gateway's form)
     os.makedirs(os.path.dirname(SMS_LOG), exist_ok=True)
+    if os.path.exists(SMS_LOG):
+        os.remove(SMS_LOG)  # the messages of the previous demo database
     gateway = Model.get('pakn.sms.gateway')(
         name="Tệp nhật ký (demo)", kind='file', sender="1022 HBX",
         file_path=SMS_LOG, price=800, rate_limit=600)

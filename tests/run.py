@@ -200,6 +200,20 @@ class ImportFailure(unittest.TestCase):
         raise ImportError(f"cannot import {self.name}:\n{self.error}")
 
 
+class TimedResult(unittest.TextTestResult):
+    "Keeps how long each test took (the first of a class with its set-up)"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.durations = []
+        self._started = time.monotonic()
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        self.durations.append((test.id(), time.monotonic() - self._started))
+        self._started = time.monotonic()
+
+
 def child(args):
     sys.path.insert(0, ROOT)
     loader = unittest.TestLoader()
@@ -225,8 +239,13 @@ def child(args):
             suite.addTests(loader.loadTestsFromModule(sys.modules[name]))
     suite.addTests(loader.discover(
         os.path.join(ROOT, 'tests'), pattern='test_*.py', top_level_dir=ROOT))
-    runner = unittest.TextTestRunner(verbosity=2 if args.verbose else 1)
+    runner = unittest.TextTestRunner(
+        verbosity=2 if args.verbose else 1, resultclass=TimedResult)
     result = runner.run(suite)
+    slowest = sorted(result.durations, key=lambda d: -d[1])[:8]
+    print("Slowest: " + ', '.join(
+            f"{name.split('.')[-1]} {seconds:.0f}s"
+            for name, seconds in slowest), flush=True)
     with open(args.child, 'w') as file:
         json.dump({
                 'run': result.testsRun,

@@ -68,11 +68,12 @@ MAX_RETRY_DELAY = 3600
 def step():
     """A transaction of its own, committed at the end of the block.
 
-    An in-memory SQLite database has a single connection, so there a step
-    is part of the current transaction (tests of the sending rules only;
-    the commits are tested on database files and PostgreSQL)."""
+    In the module tests (Pool.test) a step is part of the test's
+    transaction, which is rolled back at the end and which a separate
+    transaction could not see; the commits themselves are tested with a
+    real worker process on a real database (tests/test_sms_crash.py)."""
     transaction = Transaction()
-    if transaction.database.name == ':memory:':
+    if Pool.test:
         yield transaction
     else:
         with transaction.new_transaction() as new, \
