@@ -29,6 +29,7 @@ def main(database, language=None):
             ('leader_a', ['leader']),
             ('office', ['office']),
             ('operator', ['operator']),
+            ('pakn_admin', ['admin']),
             ]:
         users[login] = user = create_user(
             login, login, roles, password=PASSWORD, config=config)

@@ -106,7 +106,9 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
             'leader_a': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
                 "Đơn vị xử lý"},
             'office': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
-                "Đơn vị xử lý", "Lịch sử xử lý hồ sơ"},
+                "Đơn vị xử lý", "Lịch sử xử lý hồ sơ", "Hộp thư đi SMS"},
+            'pakn_admin': {"Hồ sơ phản ánh, kiến nghị", "Hộp thư đi SMS",
+                "Cổng SMS", "Mẫu tin nhắn"},
             }
         for login, screens in expected.items():
             with self.subTest(login=login):
