@@ -5,8 +5,14 @@
 The database is created with trytond-admin on the backend of
 TRYTOND_DATABASE_URI (SQLite in a temporary folder, or PostgreSQL), filled
 by a fixture script run with proteus in a subprocess, and served by the
-`trytond` command with the sao web client."""
+`trytond` command with the sao web client.
+
+Under tests/run.py (DB_CACHE set, named after the sources) the database
+that trytond-admin created is kept as a template (a file in the cache, or a
+PostgreSQL template database) and copied for the next server with the same
+modules, so each run of the suite activates the modules once."""
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -93,20 +99,7 @@ class TrytonServer:
             }
         for name in ['TRYTOND_CONFIG', 'DB_CACHE', 'DB_NAME']:
             env.pop(name, None)
-        if self.backend.startswith('postgresql'):
-            self._pg('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
-                % self.database)
-            self._pg('CREATE DATABASE "%s" ENCODING \'UTF8\'' % self.database)
-        else:
-            open(os.path.join(
-                    self.tmp, self.database + '.sqlite'), 'w').close()
-        command = [
-            os.path.join(BIN, 'trytond-admin'), '-d', self.database,
-            '--all', '-u', *self.modules, '--activate-dependencies']
-        if self.languages:
-            command += ['-l', *self.languages]
-        # an empty line answers the question of the admin email
-        self._run(command, input='\n')
+        self._create_database()
         result = self._run(
             [sys.executable, self.fixture, self.database, *self.fixture_args])
         self.data = json.loads(result.stdout)
@@ -132,6 +125,57 @@ class TrytonServer:
                     raise
                 time.sleep(0.3)
         return self
+
+    def _template(self):
+        "The name of the template of this server's database, or None"
+        cache = os.environ.get('DB_CACHE')
+        if not cache:
+            return None
+        key = '%s|%s|%s' % (
+            os.path.basename(cache), self.uri, ' '.join(self.modules))
+        return 'pakn_tpl_' + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def _create_database(self):
+        template = self._template()
+        postgresql = self.backend.startswith('postgresql')
+        path = os.path.join(self.tmp, self.database + '.sqlite')
+        if postgresql:
+            self._pg('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+                % self.database)
+            if template and self._pg(
+                    'SELECT 1 FROM pg_database WHERE datname = %s',
+                    template):
+                self._pg('CREATE DATABASE "%s" TEMPLATE "%s"'
+                    % (self.database, template))
+                return
+            self._pg('CREATE DATABASE "%s" ENCODING \'UTF8\'' % self.database)
+        else:
+            cached = (os.path.join(os.environ['DB_CACHE'], template + '.sqlite')
+                if template else None)
+            if cached and os.path.exists(cached):
+                shutil.copyfile(cached, path)
+                return
+            open(path, 'w').close()
+        # every test server can speak Vietnamese
+        command = [
+            os.path.join(BIN, 'trytond-admin'), '-d', self.database,
+            '--all', '-u', *self.modules, '--activate-dependencies',
+            '-l', 'vi', *[l for l in self.languages if l != 'vi']]
+        # an empty line answers the question of the admin email
+        self._run(command, input='\n')
+        if not template:
+            return
+        if postgresql:
+            for name, in self._pg(
+                    "SELECT datname FROM pg_database "
+                    "WHERE datname LIKE 'pakn\\_tpl\\_%%'"):
+                self._pg('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+            self._pg('CREATE DATABASE "%s" TEMPLATE "%s"'
+                % (template, self.database))
+        else:
+            os.makedirs(os.path.dirname(cached), exist_ok=True)
+            shutil.copyfile(path, cached + '.tmp')
+            os.replace(cached + '.tmp', cached)
 
     def run(self, command, input=None):
         "Run a command on the database's configuration"
@@ -160,8 +204,10 @@ class TrytonServer:
     def client(self, login, password):
         return JsonRpc(self.url, self.database).login(login, password)
 
-    def _pg(self, sql):
+    def _pg(self, sql, *params):
+        "Run sql on the server's postgres database; return its rows"
         import psycopg
         with psycopg.connect(
                 self.uri, dbname='postgres', autocommit=True) as conn:
-            conn.execute(sql)
+            cursor = conn.execute(sql, params or None)
+            return cursor.fetchall() if cursor.description else []
