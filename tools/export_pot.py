@@ -26,6 +26,8 @@ def main(module, out):
     vi, = Lang.find([('code', '=', 'vi')])
     vi.translatable = True
     vi.save()
+    # the module's locale/vi.po, so its translations come out with the rest
+    vi.click('load_translations')
     Wizard('ir.translation.set').execute('set_')
     update = Wizard('ir.translation.update')
     update.form.language = vi
