@@ -169,9 +169,13 @@ class TrytonServer:
             for name, in self._pg(
                     "SELECT datname FROM pg_database "
                     "WHERE datname LIKE 'pakn\\_tpl\\_%%'"):
+                self._pg('ALTER DATABASE "%s" IS_TEMPLATE false' % name)
                 self._pg('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
             self._pg('CREATE DATABASE "%s" TEMPLATE "%s"'
                 % (template, self.database))
+            # a template is not in trytond's list of databases, which the
+            # login of the web client offers
+            self._pg('ALTER DATABASE "%s" IS_TEMPLATE true' % template)
         else:
             os.makedirs(os.path.dirname(cached), exist_ok=True)
             shutil.copyfile(path, cached + '.tmp')
