@@ -284,7 +284,7 @@ def recreate_database(database, config_file, tmpdir):
         file.write(PASSWORD + '\n')
     subprocess.run([
             sys.executable, '-m', 'trytond.cli.admin', '-c', *config_files,
-            '-d', database, '-u', 'pakn_helpdesk', 'pakn_sms',
+            '-d', database, '-u', 'pakn_helpdesk', 'pakn_sms', 'pakn_portal',
             '--activate-dependencies'],
         # no admin email: trytond checks that its domain receives mail
         # (admin@example.com fails); the empty answer to its prompt

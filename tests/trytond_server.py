@@ -73,7 +73,7 @@ class JsonRpc:
 
 class TrytonServer:
     def __init__(self, database, fixture, languages=(),
-            modules=('pakn_helpdesk', 'pakn_sms')):
+            modules=('pakn_helpdesk', 'pakn_sms', 'pakn_portal')):
         self.database = database
         self.modules = list(modules)
         self.fixture = fixture
