@@ -12,6 +12,7 @@ import os
 import re
 import string
 import time
+from types import SimpleNamespace
 
 import requests
 import urllib3
@@ -637,7 +638,7 @@ class GatewayTest(Wizard):
         gateway = self.record
         recipient = normalize_mobile(self.start.recipient)
         text, encoding_, segments = gateway.prepare(self.start.text)
-        message = _TestMessage(
+        message = SimpleNamespace(
             recipient=recipient, body=text, encoding=encoding_,
             segments=segments, reference='test-%x' % int(time.time() * 1000))
         try:
@@ -652,11 +653,6 @@ class GatewayTest(Wizard):
 
     def default_done(self, fields):
         return {'result': self.start.result}
-
-
-class _TestMessage:
-    def __init__(self, **values):
-        self.__dict__.update(values)
 
 
 def _placeholders(text):

@@ -27,6 +27,7 @@ import secrets
 import time
 import uuid
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 from sql import Literal
 from sql.operators import Equal, Exists
@@ -41,6 +42,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.pakn_helpdesk.common import now
 
+from . import encoding
 from .exceptions import ResendError
 from .gateway import SendError
 from .phone import normalize_mobile
@@ -241,8 +243,7 @@ class Message(ModelSQL, ModelView):
         if gateway:
             text, encoding_, segments = gateway.prepare(text)
         else:
-            from .encoding import prepare
-            text, encoding_, segments = prepare(text)
+            text, encoding_, segments = encoding.prepare(text)
         urgent = bool(values['ticket'].urgent)
         values.update({
                 'body': text,
@@ -439,11 +440,15 @@ class Message(ModelSQL, ModelView):
             return None
         cls._forget()
         message = cls(message_id)
-        # Read now: the gateway is called outside this transaction
-        return _Claimed(
-            id=message.id, recipient=message.recipient, body=message.body,
-            reference=message.reference, encoding=message.encoding,
-            segments=message.segments)
+        return message.claimed()
+
+    def claimed(self):
+        """What the gateway needs of the message, read now: the gateway is
+        called outside this transaction"""
+        return SimpleNamespace(
+            id=self.id, recipient=self.recipient, body=self.body,
+            reference=self.reference, encoding=self.encoding,
+            segments=self.segments)
 
     @classmethod
     def _sent(cls, message_id, provider_id):
@@ -491,10 +496,7 @@ class Message(ModelSQL, ModelView):
                     ('gateway', '=', gateway_id),
                     ('state', '=', 'sending'),
                     ], order=[('id', 'ASC')])
-            claimed = [_Claimed(
-                    id=m.id, recipient=m.recipient, body=m.body,
-                    reference=m.reference, encoding=m.encoding,
-                    segments=m.segments) for m in messages]
+            claimed = [m.claimed() for m in messages]
         for message in claimed:
             try:
                 provider_id = gateway.lookup(message)
@@ -605,13 +607,6 @@ class Message(ModelSQL, ModelView):
                     'expires_at': instant + dt.timedelta(hours=validity),
                     'last_error': None,
                     })
-
-
-class _Claimed:
-    "What the gateway needs of a message, read inside the transaction"
-
-    def __init__(self, **values):
-        self.__dict__.update(values)
 
 
 class Cron(metaclass=PoolMeta):
