@@ -7,24 +7,13 @@ Usage: sms_fixture.py DATABASE URL COUNT"""
 import json
 import sys
 
-from trytond.pool import Pool
-from trytond.transaction import Transaction, TransactionError
+from fixture_tools import run_load
 
 from trytond.modules.pakn_sms.tests.http_gateway import HttpGateway
 
 
 def main(database, url, count):
-    Pool.start()
-    pool = Pool(database)
-    pool.init()
-    extras = {}
-    while True:
-        with Transaction().start(database, 0, **extras) as transaction:
-            try:
-                return load(pool, transaction, url, int(count))
-            except TransactionError as error:
-                transaction.rollback()
-                error.fix(extras)
+    return run_load(database, load, url, int(count))
 
 
 def load(pool, transaction, url, count):

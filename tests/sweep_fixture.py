@@ -7,23 +7,11 @@ import datetime as dt
 import json
 import sys
 
-from trytond.pool import Pool
-from trytond.transaction import Transaction, TransactionError
+from fixture_tools import run_load
 
 
 def main(database, count):
-    Pool.start()
-    pool = Pool(database)
-    pool.init()
-    extras = {}
-    while True:
-        with Transaction().start(database, 0, **extras) as transaction:
-            try:
-                return load(pool, transaction, int(count))
-            except TransactionError as error:
-                # e.g. the configuration singleton needs its table locked
-                transaction.rollback()
-                error.fix(extras)
+    return run_load(database, load, int(count))
 
 
 def load(pool, transaction, count):

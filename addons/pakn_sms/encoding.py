@@ -9,12 +9,16 @@ code units, or 67 a part."""
 import math
 import unicodedata
 
-# The default alphabet and its extension table (reached through ESC, so
-# each of these counts twice)
+# The default alphabet, by code (0x1B is the escape to the extension
+# table), and the extension table's characters with their codes: each of
+# these counts twice
 GSM7_BASIC = (
     '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?'
     '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà')
-GSM7_EXTENSION = '\f^{}\\[~]|€'
+GSM7_EXTENSION = {
+    '\f': 0x0A, '^': 0x14, '{': 0x28, '}': 0x29, '\\': 0x2F,
+    '[': 0x3C, '~': 0x3D, ']': 0x3E, '|': 0x40, '€': 0x65,
+    }
 _BASIC = frozenset(GSM7_BASIC) - {'\x1b'}
 _EXTENSION = frozenset(GSM7_EXTENSION)
 

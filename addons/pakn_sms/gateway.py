@@ -24,6 +24,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from trytond.modules.pakn_helpdesk.common import now
+
 from . import encoding, smpp
 from .exceptions import GatewayTestError, GatewayValidationError
 from .phone import normalize_mobile
@@ -570,7 +572,6 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
         """Take or renew the gateway's lease for seconds; return whether
         this token holds it. One holder at a time sends through a gateway,
         so its rate limit holds however many workers run."""
-        from trytond.modules.pakn_helpdesk.common import now
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         instant = now()

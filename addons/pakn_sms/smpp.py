@@ -21,6 +21,8 @@ from smpplib import command_codes, consts
 from smpplib import exceptions as smpp_exceptions
 from smpplib import smpp as smpp_pdu
 
+from .encoding import GSM7_BASIC, GSM7_EXTENSION
+
 __all__ = ['SmppError', 'submit', 'fetch_receipts', 'segments']
 
 logger = logging.getLogger(__name__)
@@ -71,20 +73,12 @@ MESSAGE_STATES = {
     }
 _TLV_NAMES = {code: name for name, code in consts.OPTIONAL_PARAMS.items()}
 
-# GSM 03.38 default alphabet (0x1B is the escape to the extension table)
-GSM_BASIC = (
-    '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?'
-    '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà')
-GSM_EXTENSION = {
-    '\f': 0x0A, '^': 0x14, '{': 0x28, '}': 0x29, '\\': 0x2F,
-    '[': 0x3C, '~': 0x3D, ']': 0x3E, '|': 0x40, '€': 0x65,
-    }
-assert len(GSM_BASIC) == 128
+assert len(GSM7_BASIC) == 128
 _GSM_ENCODE = {
-    char: bytes([code]) for code, char in enumerate(GSM_BASIC)
+    char: bytes([code]) for code, char in enumerate(GSM7_BASIC)
     if char != '\x1b'}
 _GSM_ENCODE.update(
-    (char, bytes([0x1B, code])) for char, code in GSM_EXTENSION.items())
+    (char, bytes([0x1B, code])) for char, code in GSM7_EXTENSION.items())
 
 
 class SmppError(Exception):

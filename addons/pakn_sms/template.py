@@ -8,7 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import without_check_access
 
 from trytond.modules.pakn_helpdesk.ticket import EVENT_TYPES
 
@@ -246,7 +246,7 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
 def _timezone():
     pool = Pool()
     Configuration = pool.get('pakn.configuration')
-    with Transaction().set_context(_check_access=False):
+    with without_check_access():
         return ZoneInfo(Configuration(1).timezone or 'Asia/Ho_Chi_Minh')
 
 

@@ -38,7 +38,9 @@ POLL = 0.01  # seconds a session waits for data before pushing receipts
 WINDOW = 10  # receipts sent to a session before their deliver_sm_resp
 RETRY_DELAY = 0.2  # seconds before a refused receipt is offered again
 
-# GSM 03.38: default alphabet, then extension table (after ESC 0x1B)
+# GSM 03.38: default alphabet, then extension table (after ESC 0x1B);
+# written out here rather than taken from the module's encoding, so the
+# SMSC checks what the client sends against its own copy of the standard
 GSM_DECODE = dict(enumerate(
     '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\ufffdÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?'
     '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'))
@@ -95,7 +97,8 @@ def _text(value):
 
 
 def _parse_tlvs(pdu, data):
-    "Optional parameters, skipping those the command does not define"
+    """Optional parameters, skipping those the command does not define
+    (the SMSC's own parser, independent of the client's in smpp.py)"""
     position = 0
     while position < len(data):
         tag, length = struct.unpack_from('>HH', data, position)
