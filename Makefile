@@ -8,6 +8,8 @@ DEMO_DB := pakn_demo
 # DEMO_PORT must match [web] listen in trytond.conf
 DEMO_PORT := 8000
 DEMO_URL := http://localhost:$(DEMO_PORT)/
+PORTAL_PORT := 5000
+PORTAL_URL := http://localhost:$(PORTAL_PORT)/
 DEMO_PASSWORD := demo1022
 # Extra arguments of tests/run.py, e.g. TEST_ARGS='-v -k ticket sqlite'
 TEST_ARGS ?=
@@ -23,7 +25,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # and `make stop` ends it with the worker processes it forks
 DETACH = $(PY) -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])'
 
-.PHONY: help venv install demo stop test bench-sla clean distclean
+.PHONY: help venv install demo stop test bench-sla bench-portal clean distclean
 .DEFAULT_GOAL := help
 
 help:
@@ -31,6 +33,7 @@ help:
 	@echo "make stop       stop the demo servers"
 	@echo "make test       run every test suite on SQLite, then on PostgreSQL (TRYTOND_DATABASE_URI)"
 	@echo "make bench-sla  benchmark the deadline engine on PostgreSQL (bench/RESULTS.md)"
+	@echo "make bench-portal  benchmark the portal's search and list on PostgreSQL (bench/RESULTS.md)"
 	@echo "make install    create .venv (Python packages, the modules in editable mode) and install sao"
 	@echo "make clean      stop the demo and remove var/ and caches; distclean also removes .venv and node_modules"
 
@@ -75,9 +78,11 @@ demo: export TRYTOND_WEB__ROOT = $(CURDIR)/node_modules/tryton-sao
 demo: install
 	@test -f data/demo.py || { echo "make demo: data/demo.py is missing" >&2; exit 1; }
 	@$(MAKE) --no-print-directory stop
-	@if $(PY) -c 'import socket; socket.create_connection(("localhost", $(DEMO_PORT)), 2)' 2>/dev/null; then \
-		echo "make demo: port $(DEMO_PORT) is taken by another program" >&2; exit 1; \
-	fi
+	@for port in $(DEMO_PORT) $(PORTAL_PORT); do \
+		if $(PY) -c "import socket; socket.create_connection(('localhost', $$port), 2)" 2>/dev/null; then \
+			echo "make demo: port $$port is taken by another program" >&2; exit 1; \
+		fi; \
+	done
 	@mkdir -p var/db var/log var/run
 	rm -f var/db/$(DEMO_DB).sqlite
 	$(PY) data/demo.py --database $(DEMO_DB) --config trytond.conf
@@ -86,6 +91,10 @@ demo: install
 		>var/log/trytond.log 2>&1 </dev/null & echo $$! >var/run/trytond.pid
 	@$(DETACH) $(VENV)/bin/trytond-cron -c trytond.conf -d $(DEMO_DB) \
 		>var/log/trytond-cron.log 2>&1 </dev/null & echo $$! >var/run/trytond-cron.pid
+	@echo "starting the portal (log in var/log/portal.log)"
+	@$(DETACH) $(PY) -m trytond.modules.pakn_portal.site -c trytond.conf \
+		-d $(DEMO_DB) --host 127.0.0.1 --port $(PORTAL_PORT) \
+		>var/log/portal.log 2>&1 </dev/null & echo $$! >var/run/portal.pid
 	@for i in $$(seq 120); do \
 		if $(PY) -c 'import urllib.request as r; r.urlopen("$(DEMO_URL)", timeout=2)' 2>/dev/null; then \
 			exit 0; \
@@ -95,18 +104,27 @@ demo: install
 	done; \
 	echo "make demo: trytond does not answer on $(DEMO_URL); end of var/log/trytond.log:" >&2; \
 	tail -n 20 var/log/trytond.log >&2; $(MAKE) --no-print-directory stop; exit 1
+	@for i in $$(seq 60); do \
+		if $(PY) -c 'import urllib.request as r; r.urlopen("$(PORTAL_URL)", timeout=2)' 2>/dev/null; then \
+			exit 0; \
+		fi; \
+		if ! kill -0 $$(cat var/run/portal.pid) 2>/dev/null; then break; fi; \
+		sleep 0.5; \
+	done; \
+	echo "make demo: the portal does not answer on $(PORTAL_URL); end of var/log/portal.log:" >&2; \
+	tail -n 20 var/log/portal.log >&2; $(MAKE) --no-print-directory stop; exit 1
 	@echo
-	@echo "PAKN 1022 demo is running: $(DEMO_URL)  (database $(DEMO_DB))"
+	@echo "PAKN 1022 demo is running: back office $(DEMO_URL), public portal $(PORTAL_URL)  (database $(DEMO_DB))"
 	@echo "Logins, all with password $(DEMO_PASSWORD): admin, operator, specialist, leader, office"
-	@echo "Logs: var/log/trytond.log, var/log/trytond-cron.log; the SMS sent: var/log/sms.log. Stop it with: make stop"
+	@echo "Logs: var/log/trytond.log, var/log/trytond-cron.log, var/log/portal.log; the SMS sent: var/log/sms.log. Stop it with: make stop"
 
 stop:
-	@for name in trytond-cron trytond; do \
+	@for name in portal trytond-cron trytond; do \
 		pidfile=var/run/$$name.pid; \
 		[ -f $$pidfile ] || continue; \
 		pid=$$(cat $$pidfile); \
-		if grep -qa trytond /proc/$$pid/cmdline 2>/dev/null \
-				|| ps -o args= -p $$pid 2>/dev/null | grep -q trytond; then \
+		if grep -qa 'trytond\|pakn_portal' /proc/$$pid/cmdline 2>/dev/null \
+				|| ps -o args= -p $$pid 2>/dev/null | grep -q 'trytond\|pakn_portal'; then \
 			kill -TERM -$$pid; \
 			for i in $$(seq 50); do kill -0 -$$pid 2>/dev/null || break; sleep 0.2; done; \
 			kill -0 -$$pid 2>/dev/null && kill -KILL -$$pid; \
@@ -123,6 +141,9 @@ test: install $(CHROMIUM)
 # Benchmarks (not part of make test): results in bench/RESULTS.md
 bench-sla: install
 	$(PY) bench/sla.py
+
+bench-portal: install
+	$(PY) bench/portal.py
 
 clean: stop
 	rm -rf var build dist tests/artifacts

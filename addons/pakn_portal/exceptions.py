@@ -10,3 +10,16 @@ class RatingError(ValidationError):
 
 class FollowUpError(UserError):
     pass
+
+
+class SubmissionError(UserError):
+    "A submission from the portal that cannot be taken as it is"
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        # The form field to show the message beside
+        self.field = field
+
+
+class UploadError(SubmissionError):
+    pass

@@ -3,15 +3,23 @@
 """What citizens give back on the portal: the rating of an answer and their
 follow-up questions, which the unit answers; and the public projection of
 a case (what the portal may show)."""
+import datetime as dt
+import hmac
+import re
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.common import normalize_phone, now
+from trytond.modules.pakn_helpdesk.exceptions import PhoneNumberError
 
-from .exceptions import FollowUpError, RatingError
+from .exceptions import (
+    FollowUpError, RatingError, SubmissionError, UploadError)
+from .publication import fold
+from .upload import detect, safe_name
 
 RATINGS = [
     ('very_satisfied', "Very Satisfied"),
@@ -28,6 +36,18 @@ SCALES = {
     }
 # States in which the submitter has received the answer
 DELIVERED = {'answered', 'published', 'sent_privately', 'closed'}
+# Events the submitter sees when tracking the case; the others (who
+# contributed, sent back, escalated…) are the staff's own business
+PUBLIC_EVENTS = {
+    'received', 'rejected', 'duplicate', 'clarification_requested',
+    'resubmitted', 'answered_directly', 'forwarded', 'accepted', 'extended',
+    'published', 'sent_privately', 'closed'}
+# The fields a citizen fills in on the portal
+SUBMISSION_FIELDS = [
+    'submitter_type', 'submitter_name', 'submitter_address',
+    'submitter_phone', 'submitter_email', 'content', 'matter_place',
+    'matter_time', 'field', 'confidential']
+CODE_PATTERN = re.compile(r'^[A-Z0-9]+(-[A-Z0-9]+){1,4}$')
 
 
 def mask_name(name):
@@ -152,6 +172,10 @@ class Ticket(metaclass=PoolMeta):
         fields.Char("Submitter (public)"), 'get_submitter_public_name')
     rating = fields.One2Many(
         'pakn.portal.rating', 'ticket', "Rating", readonly=True)
+    consent_at = fields.DateTime(
+        "Consent Given at", readonly=True,
+        help="When the submitter consented on the portal to the processing "
+        "of their personal data (Decree 13/2023/ND-CP).")
     followups = fields.One2Many(
         'pakn.portal.followup', 'ticket', "Follow-up Questions",
         readonly=True)
@@ -197,6 +221,7 @@ class Ticket(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('rating')
         default.setdefault('followups')
+        default.setdefault('consent_at')
         return super().copy(tickets, default=default)
 
     def rating_values(self):
@@ -261,3 +286,177 @@ class Ticket(metaclass=PoolMeta):
                         if ticket.lead_unit else None,
                         }])
         return followup
+
+    @classmethod
+    def _log(cls, tickets, type_, to_state, **kwargs):
+        pool = Pool()
+        Publication = pool.get('pakn.portal.publication')
+        events = super()._log(tickets, type_, to_state, **kwargs)
+        if type_ == 'published' and events:
+            with without_check_access():
+                Publication.publish(tickets, events[0].date)
+        return events
+
+    # The portal: these methods are called by the Flask site, which runs
+    # as a user without rights; each checks what the citizen may do.
+
+    @classmethod
+    def portal_submit(cls, values, files=()):
+        """Create the case a citizen submits on the portal and attach the
+        files, given as (name, bytes); return (case, duplicate).
+
+        The same content from the same phone within the configuration's
+        window returns the first case with duplicate True."""
+        pool = Pool()
+        Configuration = pool.get('pakn.configuration')
+        Channel = pool.get('pakn.channel')
+        Attachment = pool.get('ir.attachment')
+        config = Configuration(1)
+        values = {k: values.get(k) for k in SUBMISSION_FIELDS}
+        for name in ['submitter_name', 'submitter_address',
+                'submitter_phone', 'submitter_email', 'content',
+                'matter_place']:
+            if isinstance(values[name], str):
+                values[name] = values[name].strip() or None
+        if values['submitter_type'] not in {'person', 'organisation'}:
+            values['submitter_type'] = 'person'
+        for name, message in [
+                ('submitter_name', 'msg_submit_name_required'),
+                ('submitter_phone', 'msg_submit_phone_required'),
+                ('content', 'msg_submit_content_required'),
+                ]:
+            if not values[name]:
+                raise SubmissionError(
+                    gettext('pakn_portal.' + message), field=name)
+        try:
+            values['submitter_phone'] = normalize_phone(
+                values['submitter_phone'])
+        except PhoneNumberError as exception:
+            raise SubmissionError(
+                exception.message, field='submitter_phone') from exception
+        files = list(files)
+        if len(files) > config.portal_max_files:
+            raise UploadError(gettext(
+                    'pakn_portal.msg_upload_too_many',
+                    count=config.portal_max_files), field='attachments')
+        attachments = []
+        for name, data in files:
+            attachments.append(cls._portal_attachment(config, name, data))
+        values['confidential'] = bool(values['confidential'])
+
+        with without_check_access():
+            duplicate = cls._portal_duplicate(config, values)
+            if duplicate:
+                return duplicate, True
+            channel, = Channel.search([('code', '=', 'web')], limit=1)
+            values.update({
+                    'channel': channel.id,
+                    'operator': None,
+                    'consent_at': now(),
+                    })
+            ticket, = cls.create([values])
+            if attachments:
+                Attachment.create([dict(a, resource=str(ticket))
+                        for a in attachments])
+        return ticket, False
+
+    @classmethod
+    def _portal_attachment(cls, config, name, data):
+        kind = detect(data)
+        if kind is None:
+            raise UploadError(gettext(
+                    'pakn_portal.msg_upload_type', name=name),
+                field='attachments')
+        kind, extension, _ = kind
+        limit = config.portal_size_limit(kind)
+        if len(data) > limit:
+            raise UploadError(gettext(
+                    'pakn_portal.msg_upload_size', name=name,
+                    size=limit // (1024 * 1024)),
+                field='attachments')
+        return {
+            'name': safe_name(name, extension),
+            'data': data,
+            'type': 'data',
+            'pakn_kind': 'submission',
+            }
+
+    @classmethod
+    def _portal_duplicate(cls, config, values):
+        since = now() - dt.timedelta(minutes=config.portal_duplicate_window)
+        content = ' '.join(fold(values['content']).split())
+        for ticket in cls.search([
+                    ('submitter_phone', '=', values['submitter_phone']),
+                    ('received_at', '>=', since),
+                    ('consent_at', '!=', None),
+                    ], order=[('id', 'DESC')], limit=20):
+            if ' '.join(fold(ticket.content).split()) == content:
+                return ticket
+
+    @classmethod
+    def portal_find(cls, code, phone):
+        """The case of the code if the phone is its submitter's, else None:
+        the same answer for an unknown code and for a wrong phone"""
+        code = (code or '').strip().upper()
+        if not CODE_PATTERN.match(code):
+            return None
+        try:
+            phone = normalize_phone((phone or '').strip())
+        except PhoneNumberError:
+            return None
+        if not phone:
+            return None
+        with without_check_access():
+            tickets = cls.search([
+                    ('code', '=', code),
+                    ('state_secret', '=', False),
+                    ], limit=1)
+            if not tickets:
+                return None
+            ticket, = tickets
+            if hmac.compare_digest(
+                    (ticket.submitter_phone or '').encode(), phone.encode()):
+                return ticket
+        return None
+
+    def portal_timeline(self):
+        """The steps of the case its submitter sees, oldest first: dicts of
+        date, type, unit and detail (never a staff note)"""
+        with without_check_access():
+            events = [e for e in self.events if e.type in PUBLIC_EVENTS]
+            extensions = sorted(self.extensions, key=lambda e: e.date)
+            steps = []
+            for event in sorted(events, key=lambda e: (e.date, e.id)):
+                step = {
+                    'date': event.date,
+                    'type': event.type,
+                    'unit': None,
+                    'detail': None,
+                    'promised': None,
+                    }
+                if event.type in {'forwarded', 'accepted'}:
+                    unit = event.unit or self.lead_unit
+                    step['unit'] = unit.name if unit else None
+                elif event.type == 'extended' and extensions:
+                    extension = extensions.pop(0)
+                    step['promised'] = extension.promised
+                elif event.type == 'clarification_requested':
+                    step['detail'] = self.clarification_request
+                elif event.type == 'rejected':
+                    step['detail'] = '\n\n'.join(filter(None, [
+                                self.reject_reason, self.guidance]))
+                elif event.type == 'duplicate':
+                    step['detail'] = (self.duplicate_of.code
+                        if self.duplicate_of else None)
+                steps.append(step)
+        return steps
+
+    def portal_due(self):
+        "The date the answer is promised for, while the case is open"
+        if self.state in DELIVERED or self.state in {'rejected', 'duplicate'}:
+            return None
+        with without_check_access():
+            promised = [e.promised for e in self.extensions if e.promised]
+            if promised:
+                return max(promised)
+            return self.due

@@ -1,0 +1,311 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The public read model: one row per published case, written when the case
+is published, holding only what the public may read (the question, the
+Annex I answer, the unit, the dates, the submitter masked). The portal
+reads this table and never the case itself.
+
+Search: on PostgreSQL a GIN index over to_tsvector('simple', unaccent(…)),
+so "duong ngap" finds "đường ngập"; on SQLite a lower-cased, unaccented
+copy of the text searched with LIKE."""
+import logging
+import re
+import unicodedata
+
+from sql import Literal
+from sql.operators import Like
+from sql.conditionals import Coalesce
+
+from trytond import backend
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model.exceptions import AccessError
+from trytond.i18n import gettext
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
+
+# Words of a query that are searched; the others are ignored
+MAX_QUERY_WORDS = 8
+# The text the full-text index covers, in SQL (the index and the queries
+# must use this same expression for PostgreSQL to use the index)
+FTS_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, pakn_unaccent("
+    "coalesce(title, '') || ' ' || coalesce(question, '') || ' ' "
+    "|| coalesce(answer, '')))")
+FTS_INDEX = 'pakn_portal_publication_fts'
+TITLE_LENGTH = 110
+
+
+def fold(text):
+    """Lower-case text without its diacritics: "Đường NGẬP" gives
+    "duong ngap" (the SQLite search, the words of a query, the slugs)"""
+    text = (text or '').replace('đ', 'd').replace('Đ', 'D')
+    text = unicodedata.normalize('NFKD', text)
+    return ''.join(
+        c for c in text if not unicodedata.combining(c)).lower()
+
+
+def query_words(text, limit=MAX_QUERY_WORDS):
+    "The distinct words of a query, lower-cased, diacritics kept"
+    words = []
+    for word in re.findall(r'\w+', (text or '').lower()):
+        if word not in words:
+            words.append(word)
+    return words[:limit]
+
+
+def slugify(text, length=60):
+    words = re.findall(r'[a-z0-9]+', fold(text))
+    slug = ''
+    for word in words:
+        if len(slug) + len(word) + 1 > length:
+            break
+        slug = f'{slug}-{word}' if slug else word
+    return slug or 'phan-anh'
+
+
+def make_title(content):
+    "The first sentence of the content, cut at a word"
+    text = ' '.join((content or '').split())
+    first = re.split(r'(?<=[.!?])\s', text, maxsplit=1)[0]
+    if len(first) <= TITLE_LENGTH:
+        return first
+    cut = first[:TITLE_LENGTH].rsplit(' ', 1)[0]
+    return cut.rstrip(',;:') + '…'
+
+
+def is_postgresql():
+    return backend.name == 'postgresql'
+
+
+class Publication(ModelSQL, ModelView):
+    __name__ = 'pakn.portal.publication'
+    __string__ = "PAKN Published Answer"
+
+    ticket = fields.Many2One(
+        'pakn.ticket', "Case", required=True, readonly=True,
+        ondelete='CASCADE')
+    published_at = fields.DateTime(
+        "Published at", required=True, readonly=True)
+    received_at = fields.DateTime("Received at", readonly=True)
+    title = fields.Char("Title", readonly=True)
+    question = fields.Text("Question", readonly=True)
+    place = fields.Char("Place of the Matter", readonly=True)
+    answer = fields.Text("Answer", readonly=True)
+    submitter = fields.Char("Submitter (public)", readonly=True)
+    unit = fields.Many2One(
+        'pakn.unit', "Unit", readonly=True, ondelete='RESTRICT')
+    answer_unit = fields.Char("Answered by", readonly=True)
+    field = fields.Many2One(
+        'pakn.field', "Field", readonly=True, ondelete='RESTRICT')
+    channel = fields.Many2One(
+        'pakn.channel', "Channel", readonly=True, ondelete='RESTRICT')
+    search_text = fields.Text(
+        "Search Text", readonly=True,
+        help="The text folded for searching on SQLite.")
+    slug = fields.Function(fields.Char("Slug"), 'get_slug')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls.__access__.add('ticket')
+        cls._sql_constraints += [
+            ('ticket_unique', Unique(t, t.ticket),
+                'pakn_portal.msg_publication_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t,
+                    (t.published_at, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC'))),
+                Index(t,
+                    (t.unit, Index.Range()),
+                    (t.published_at, Index.Range(order='DESC'))),
+                Index(t,
+                    (t.field, Index.Range()),
+                    (t.published_at, Index.Range(order='DESC'))),
+                Index(t,
+                    (t.channel, Index.Range()),
+                    (t.published_at, Index.Range(order='DESC'))),
+                })
+        cls._order = [('published_at', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        if is_postgresql():
+            cls._register_fulltext()
+
+    @classmethod
+    def _register_fulltext(cls):
+        """Create the unaccent extension, an IMMUTABLE wrapper of it (an
+        index expression may only call immutable functions) and the GIN
+        index"""
+        cursor = Transaction().connection.cursor()
+        cursor.execute('CREATE EXTENSION IF NOT EXISTS unaccent')
+        cursor.execute(
+            "SELECT n.nspname FROM pg_extension e "
+            "JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'unaccent'")
+        schema, = cursor.fetchone()
+        schema = '"%s"' % schema.replace('"', '""')
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION pakn_unaccent(text) RETURNS text "
+            "AS $$ SELECT %(schema)s.unaccent("
+            "'%(schema)s.unaccent'::regdictionary, lower($1)) $$ "
+            "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
+            % {'schema': schema})
+        cursor.execute(
+            'CREATE INDEX IF NOT EXISTS "%s" ON "%s" USING GIN (%s)'
+            % (FTS_INDEX, cls._table, FTS_DOCUMENT))
+
+    @classmethod
+    def check_modification(
+            cls, mode, publications, values=None, external=False):
+        super().check_modification(
+            mode, publications, values=values, external=external)
+        if external and mode in {'create', 'write', 'delete'}:
+            raise AccessError(gettext('pakn_portal.msg_publication_readonly'))
+
+    def get_slug(self, name):
+        return slugify(self.title)
+
+    @classmethod
+    def values_of(cls, ticket, instant):
+        "The public values of a case being published"
+        content = ticket.content or ''
+        values = {
+            'ticket': ticket.id,
+            'published_at': instant,
+            'received_at': ticket.received_at,
+            'title': make_title(content),
+            'question': content,
+            'place': ticket.matter_place,
+            'answer': ticket.answer_text,
+            'submitter': ticket.submitter_public_name,
+            'unit': ticket.lead_unit.id if ticket.lead_unit else None,
+            'answer_unit': ticket.answer_unit,
+            'field': ticket.field.id if ticket.field else None,
+            'channel': ticket.channel.id if ticket.channel else None,
+            }
+        if not is_postgresql():
+            values['search_text'] = fold(' '.join(filter(None, [
+                            values['title'], content,
+                            ticket.answer_text or ''])))
+        return values
+
+    @classmethod
+    def publish(cls, tickets, instant):
+        "Write the public rows of the cases that may be public"
+        tickets = [t for t in tickets
+            if not t.confidential and not t.state_secret]
+        if not tickets:
+            return []
+        existing = {p.ticket.id for p in cls.search([
+                    ('ticket', 'in', [t.id for t in tickets]),
+                    ])}
+        return cls.create([cls.values_of(t, instant)
+                for t in tickets if t.id not in existing])
+
+    @classmethod
+    def portal_search(cls, text=None, field=None, unit=None, channel=None,
+            date_from=None, date_to=None, offset=0, limit=20):
+        """Return the ids of the published answers matching, newest first,
+        and whether there are more after them. The ids are fetched one more
+        than asked instead of counting every match."""
+        words = query_words(text)
+        if is_postgresql():
+            # Plain SQL, so that the condition is written exactly as the
+            # expression of the full-text index
+            conditions, params = ['TRUE'], []
+            for column, value in [
+                    ('field', field), ('unit', unit), ('channel', channel)]:
+                if value:
+                    conditions.append(f'"{column}" = %s')
+                    params.append(int(value))
+            if date_from:
+                conditions.append('published_at >= %s')
+                params.append(date_from)
+            if date_to:
+                conditions.append('published_at < %s')
+                params.append(date_to)
+            if words:
+                conditions.append(
+                    f"{FTS_DOCUMENT} @@ to_tsquery('simple', "
+                    "pakn_unaccent(%s))")
+                params.append(' & '.join(w + ':*' for w in words))
+            cursor = Transaction().connection.cursor()
+            cursor.execute(
+                f'SELECT id FROM "{cls._table}" '
+                f'WHERE {" AND ".join(conditions)} '
+                'ORDER BY published_at DESC, id DESC LIMIT %s OFFSET %s',
+                params + [limit + 1, offset])
+        else:
+            table = cls.__table__()
+            where = Literal(True)
+            if field:
+                where &= table.field == int(field)
+            if unit:
+                where &= table.unit == int(unit)
+            if channel:
+                where &= table.channel == int(channel)
+            if date_from:
+                where &= table.published_at >= date_from
+            if date_to:
+                where &= table.published_at < date_to
+            for word in words:
+                pattern = fold(word).replace('\\', '\\\\').replace(
+                    '%', '\\%').replace('_', '\\_')
+                where &= Like(
+                    table.search_text, '%' + pattern + '%', escape='\\')
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.id,
+                    where=where,
+                    order_by=[table.published_at.desc, table.id.desc],
+                    limit=limit + 1, offset=offset))
+        ids = [r[0] for r in cursor]
+        return ids[:limit], len(ids) > limit
+
+    @classmethod
+    def similar(cls, text, limit=5):
+        """Published answers sharing words with the text being typed, the
+        best first: for the submission form"""
+        words = [w for w in query_words(text, 30) if len(w) > 1][:12]
+        if not words:
+            return []
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        if is_postgresql():
+            tsquery = ' | '.join(words)
+            cursor.execute(
+                'SELECT id FROM "%(table)s" '
+                "WHERE %(document)s @@ to_tsquery('simple', "
+                'pakn_unaccent(%%s)) '
+                "ORDER BY ts_rank_cd(%(document)s, to_tsquery('simple', "
+                'pakn_unaccent(%%s))) DESC, published_at DESC LIMIT %%s'
+                % {'table': cls._table, 'document': FTS_DOCUMENT},
+                (tsquery, tsquery, limit))
+            return [r[0] for r in cursor]
+        folded = [fold(w) for w in words]
+        cursor.execute(*table.select(
+                table.id, table.search_text,
+                where=Coalesce(table.search_text, '') != '',
+                order_by=[table.published_at.desc], limit=5000))
+        scored = []
+        for id_, search_text in cursor:
+            score = sum(1 for w in folded if w in search_text)
+            if score >= min(2, len(folded)):
+                scored.append((-score, id_))
+        scored.sort()
+        return [id_ for _, id_ in scored[:limit]]
+
+    @classmethod
+    def evidence(cls, publication):
+        "The evidence attachments of the answer (published with it)"
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        return Attachment.search([
+                ('resource', '=', str(publication.ticket)),
+                ('pakn_kind', '=', 'evidence'),
+                ], order=[('id', 'ASC')])

@@ -1,0 +1,213 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The public portal: a Flask site over the Tryton models (flask-tryton).
+
+    app = create_app({'TRYTON_DATABASE': 'pakn_demo'})
+
+Settings come from the mapping given, then from the environment
+(PAKN_PORTAL_DATABASE, PAKN_PORTAL_SECRET_KEY, TRYTOND_CONFIG,
+PAKN_PORTAL_RATELIMIT_STORAGE e.g. redis://127.0.0.1:6379,
+PAKN_PORTAL_PROXIES: the number of reverse proxies in front).
+Without a secret key, one is generated once and kept in the instance
+folder (var/portal by default)."""
+import logging
+import os
+import secrets
+
+from flask import Flask, g, render_template, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_tryton import Tryton
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+logger = logging.getLogger(__name__)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The repository's i18n/portal (the package is installed in editable mode)
+TRANSLATIONS = os.path.normpath(
+    os.path.join(HERE, '..', '..', '..', 'i18n', 'portal'))
+LANGUAGES = ['vi', 'en']
+
+tryton = Tryton()
+csrf = CSRFProtect()
+limiter = Limiter(get_remote_address)
+
+DEFAULTS = {
+    'TRYTON_DATABASE': None,
+    'TRYTON_CONFIG': None,
+    'SESSION_COOKIE_HTTPONLY': True,
+    'SESSION_COOKIE_SAMESITE': 'Lax',
+    'SESSION_COOKIE_NAME': 'pakn_session',
+    'WTF_CSRF_TIME_LIMIT': 4 * 3600,
+    # Files: see also the limits per file in the configuration of Tryton
+    'MAX_CONTENT_LENGTH': 160 * 1024 * 1024,
+    'MAX_FORM_MEMORY_SIZE': 1024 * 1024,
+    'RATELIMIT_STORAGE_URI': 'memory://',
+    'RATELIMIT_HEADERS_ENABLED': True,
+    'PORTAL_SUBMIT_LIMIT': '5/minute;20/hour',
+    'PORTAL_TRACK_LIMIT': '10/minute;60/hour',
+    'PORTAL_SUGGEST_LIMIT': '60/minute',
+    'PORTAL_PAGE_SIZE': 20,
+    'PORTAL_STATISTICS_CACHE': 300,
+    'PORTAL_PROXIES': 0,
+    'BABEL_DEFAULT_LOCALE': 'vi',
+    'BABEL_DEFAULT_TIMEZONE': 'Asia/Ho_Chi_Minh',
+    'BABEL_TRANSLATION_DIRECTORIES': TRANSLATIONS,
+    }
+ENVIRONMENT = {
+    'PAKN_PORTAL_DATABASE': 'TRYTON_DATABASE',
+    'PAKN_PORTAL_SECRET_KEY': 'SECRET_KEY',
+    'TRYTOND_CONFIG': 'TRYTON_CONFIG',
+    'PAKN_PORTAL_RATELIMIT_STORAGE': 'RATELIMIT_STORAGE_URI',
+    'PAKN_PORTAL_PROXIES': 'PORTAL_PROXIES',
+    }
+# Content Security Policy: no inline script or style anywhere
+CSP = '; '.join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        ])
+SECURITY_HEADERS = {
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    }
+
+
+def create_app(settings=None, instance_path=None):
+    app = Flask(__name__, instance_path=instance_path or os.path.abspath(
+            os.environ.get('PAKN_PORTAL_INSTANCE', os.path.join('var', 'portal'))))
+    app.config.update(DEFAULTS)
+    for variable, key in ENVIRONMENT.items():
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable]
+    app.config.update(settings or {})
+    if not app.config.get('TRYTON_DATABASE'):
+        raise RuntimeError(
+            "The portal needs a database: set PAKN_PORTAL_DATABASE")
+    if not app.config.get('SECRET_KEY'):
+        app.config['SECRET_KEY'] = instance_secret(app.instance_path)
+    proxies = int(app.config['PORTAL_PROXIES'] or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    compile_catalogues(app.config['BABEL_TRANSLATION_DIRECTORIES'])
+    Babel(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    tryton.init_app(app)
+    configure_user(app)
+
+    @tryton.default_context
+    def default_context():
+        return {'language': select_locale(), 'company': None}
+
+    from . import views
+    app.register_blueprint(views.blueprint)
+    views.register_filters(app)
+
+    app.after_request(security_headers)
+    register_errors(app)
+    return app
+
+
+def instance_secret(path):
+    "The secret key kept in the instance folder, created the first time"
+    filename = os.path.join(path, 'secret_key')
+    try:
+        with open(filename) as file:
+            return file.read().strip()
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'w') as file:
+            file.write(key)
+        return key
+
+
+def compile_catalogues(directory):
+    """Compile the .po catalogues into the .mo files Flask-Babel reads,
+    when they are missing or older"""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    if not os.path.isdir(directory):
+        return
+    for language in os.listdir(directory):
+        folder = os.path.join(directory, language, 'LC_MESSAGES')
+        po = os.path.join(folder, 'messages.po')
+        mo = os.path.join(folder, 'messages.mo')
+        if not os.path.isfile(po):
+            continue
+        if (os.path.isfile(mo)
+                and os.path.getmtime(mo) >= os.path.getmtime(po)):
+            continue
+        with open(po, 'rb') as file:
+            catalogue = read_po(file, locale=language)
+        tmp = f'{mo}.{os.getpid()}'
+        with open(tmp, 'wb') as file:
+            write_mo(file, catalogue)
+        os.replace(tmp, mo)
+
+
+def configure_user(app):
+    "Work as the portal's own user, which has no rights of its own"
+    from trytond.transaction import Transaction
+    pool = tryton.pool
+    with Transaction().start(app.config['TRYTON_DATABASE'], 0,
+            readonly=True):
+        ModelData = pool.get('ir.model.data')
+        app.config['TRYTON_USER'] = ModelData.get_id(
+            'pakn_portal', 'user_portal')
+
+
+def select_locale():
+    if not request:
+        return 'vi'
+    language = request.args.get('lang') or request.cookies.get('lang')
+    if language in LANGUAGES:
+        return language
+    return 'vi'
+
+
+def security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith('/static/'):
+        response.headers.setdefault('Cache-Control', 'public, max-age=3600')
+    else:
+        response.headers.setdefault('Cache-Control', 'no-store')
+    return response
+
+
+def register_errors(app):
+    def render_error(code, message=None):
+        g.error_code = code
+        return render_template(
+            'error.html', code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, 'csrf')
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def internal_error(error):
+        logger.exception("portal error on %s", request.path)
+        return render_error(500)

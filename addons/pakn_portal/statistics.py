@@ -1,0 +1,131 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The transparency statistics of the portal: counts of cases by month,
+field, unit and channel; on-time rate and average handling time per unit;
+satisfaction per unit. Only aggregates: nothing of a person."""
+import datetime as dt
+from collections import Counter, defaultdict
+from zoneinfo import ZoneInfo
+
+from sql.aggregate import Count
+
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .portal import DELIVERED, RATINGS
+
+SATISFIED = {'very_satisfied', 'satisfied'}
+
+
+def period_bounds(year, timezone):
+    "The UTC bounds of the year in the province's timezone"
+    zone = ZoneInfo(timezone)
+
+    def utc(year):
+        return dt.datetime(year, 1, 1, tzinfo=zone).astimezone(
+            dt.timezone.utc).replace(tzinfo=None)
+    return utc(year), utc(year + 1)
+
+
+def compute(year):
+    """Return the statistics of the cases received in the year (local
+    time of the province) as a dict of lists of rows"""
+    pool = Pool()
+    Ticket = pool.get('pakn.ticket')
+    Rating = pool.get('pakn.portal.rating')
+    Unit = pool.get('pakn.unit')
+    Field = pool.get('pakn.field')
+    Channel = pool.get('pakn.channel')
+    Configuration = pool.get('pakn.configuration')
+    config = Configuration(1)
+    zone = ZoneInfo(config.timezone)
+    start, end = period_bounds(year, config.timezone)
+    ticket = Ticket.__table__()
+    rating = Rating.__table__()
+    cursor = Transaction().connection.cursor()
+    in_period = (ticket.received_at >= start) & (ticket.received_at < end)
+
+    def names(Model, ids):
+        ids = [i for i in ids if i is not None]
+        return {r.id: r.name for r in Model.browse(ids)}
+
+    def grouped(column, Model):
+        cursor.execute(*ticket.select(column, Count(ticket.id),
+                where=in_period, group_by=[column]))
+        counts = dict(cursor)
+        labels = names(Model, counts)
+        rows = [(labels.get(k) or '', v) for k, v in counts.items()
+            if k is not None]
+        rows.sort(key=lambda r: (-r[1], r[0]))
+        if counts.get(None):
+            rows.append((None, counts[None]))
+        return rows
+
+    # By month, in the province's time
+    months = Counter()
+    handling = defaultdict(lambda: {
+            'answered': 0, 'on_time': 0, 'hours': 0.0, 'received': 0})
+    cursor.execute(*ticket.select(
+            ticket.received_at, ticket.answered_at, ticket.lead_unit,
+            ticket.overdue, ticket.state,
+            where=in_period))
+    total = 0
+    for received_at, answered_at, unit, overdue, state in cursor:
+        total += 1
+        local = received_at.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+        months[local.month] += 1
+        if unit is None:
+            continue
+        row = handling[unit]
+        row['received'] += 1
+        if answered_at and state in DELIVERED:
+            row['answered'] += 1
+            row['on_time'] += 0 if overdue else 1
+            row['hours'] += (
+                answered_at - received_at).total_seconds() / 3600
+    unit_names = names(Unit, handling)
+    units = []
+    for unit, row in handling.items():
+        answered = row['answered']
+        units.append({
+                'unit': unit_names.get(unit, ''),
+                'received': row['received'],
+                'answered': answered,
+                'on_time_rate': row['on_time'] / answered if answered
+                else None,
+                'average_days': row['hours'] / answered / 24 if answered
+                else None,
+                })
+    units.sort(key=lambda r: (-r['received'], r['unit']))
+
+    # Satisfaction per unit, of the ratings given in the year
+    cursor.execute(*rating.select(
+            rating.unit, rating.value, Count(rating.id),
+            where=(rating.date >= start) & (rating.date < end),
+            group_by=[rating.unit, rating.value]))
+    ratings = defaultdict(Counter)
+    for unit, value, count in cursor:
+        ratings[unit][value] += count
+    rating_names = names(Unit, ratings)
+    satisfaction = []
+    for unit, counter in ratings.items():
+        count = sum(counter.values())
+        satisfaction.append({
+                'unit': rating_names.get(unit, ''),
+                'count': count,
+                'values': {v: counter.get(v, 0) for v, _ in RATINGS},
+                'satisfied_rate': sum(
+                    counter.get(v, 0) for v in SATISFIED) / count,
+                })
+    satisfaction.sort(key=lambda r: (-r['count'], r['unit']))
+
+    return {
+        'year': year,
+        'total': total,
+        'months': [(m, months.get(m, 0)) for m in range(1, 13)],
+        'fields': grouped(ticket.field, Field),
+        'units': grouped(ticket.lead_unit, Unit),
+        'channels': grouped(ticket.channel, Channel),
+        'handling': units,
+        'satisfaction': satisfaction,
+        }
