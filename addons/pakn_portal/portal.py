@@ -13,8 +13,10 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
-from trytond.modules.pakn_helpdesk.common import normalize_phone, now
-from trytond.modules.pakn_helpdesk.exceptions import PhoneNumberError
+from trytond.modules.pakn_helpdesk.common import (
+    check_email, normalize_phone, now)
+from trytond.modules.pakn_helpdesk.exceptions import (
+    EmailError, PhoneNumberError)
 
 from .exceptions import (
     FollowUpError, RatingError, SubmissionError, UploadError)
@@ -175,7 +177,7 @@ class Ticket(metaclass=PoolMeta):
     consent_at = fields.DateTime(
         "Consent Given at", readonly=True,
         help="When the submitter consented on the portal to the processing "
-        "of their personal data (Decree 13/2023/ND-CP).")
+        "of their personal data (Decree 13/2023/NĐ-CP).")
     followups = fields.One2Many(
         'pakn.portal.followup', 'ticket', "Follow-up Questions",
         readonly=True)
@@ -334,6 +336,11 @@ class Ticket(metaclass=PoolMeta):
         except PhoneNumberError as exception:
             raise SubmissionError(
                 exception.message, field='submitter_phone') from exception
+        try:
+            values['submitter_email'] = check_email(values['submitter_email'])
+        except EmailError as exception:
+            raise SubmissionError(
+                exception.message, field='submitter_email') from exception
         files = list(files)
         if len(files) > config.portal_max_files:
             raise UploadError(gettext(

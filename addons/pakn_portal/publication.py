@@ -35,6 +35,12 @@ FTS_DOCUMENT = (
     "|| coalesce(answer, '')))")
 FTS_INDEX = 'pakn_portal_publication_fts'
 TITLE_LENGTH = 110
+# Frequent Vietnamese words (folded) that say nothing of a question
+STOP_WORDS = set('''
+    va cua o bi co khong da duoc la cho cac nhung nay tren tai khi sau
+    trong voi den tu de nhu thi ma nen rat cung con nhieu mot hai da
+    toi chung em anh chi ong ba xin de nghi kinh gui vao ra len xuong
+    '''.split())
 
 
 def fold(text):
@@ -269,9 +275,15 @@ class Publication(ModelSQL, ModelView):
 
     @classmethod
     def similar(cls, text, limit=5):
-        """Published answers sharing words with the text being typed, the
-        best first: for the submission form"""
-        words = [w for w in query_words(text, 30) if len(w) > 1][:12]
+        """Published answers to questions sharing words with the text being
+        typed, the closest first: for the submission form.
+
+        Candidates come from the index (PostgreSQL) or the latest answers
+        (SQLite); each is scored by the distinct words of the text found
+        as words in its question, and kept with at least a third of them."""
+        words = [w for w in dict.fromkeys(
+                fold(w) for w in query_words(text, 40))
+            if len(w) > 1 and w not in STOP_WORDS][:12]
         if not words:
             return []
         table = cls.__table__()
@@ -283,22 +295,25 @@ class Publication(ModelSQL, ModelView):
                 "WHERE %(document)s @@ to_tsquery('simple', "
                 'pakn_unaccent(%%s)) '
                 "ORDER BY ts_rank_cd(%(document)s, to_tsquery('simple', "
-                'pakn_unaccent(%%s))) DESC, published_at DESC LIMIT %%s'
+                'pakn_unaccent(%%s))) DESC, published_at DESC LIMIT 50'
                 % {'table': cls._table, 'document': FTS_DOCUMENT},
-                (tsquery, tsquery, limit))
-            return [r[0] for r in cursor]
-        folded = [fold(w) for w in words]
-        cursor.execute(*table.select(
-                table.id, table.search_text,
-                where=Coalesce(table.search_text, '') != '',
-                order_by=[table.published_at.desc], limit=5000))
+                (tsquery, tsquery))
+        else:
+            cursor.execute(*table.select(table.id,
+                    order_by=[table.published_at.desc], limit=5000))
+        candidates = cls.browse([r[0] for r in cursor])
+        needed = max(2, -(-len(words) // 3)) if len(words) > 1 else 1
         scored = []
-        for id_, search_text in cursor:
-            score = sum(1 for w in folded if w in search_text)
-            if score >= min(2, len(folded)):
-                scored.append((-score, id_))
+        for publication in candidates:
+            question = set(re.findall(r'\w+', fold(' '.join(filter(None, [
+                                publication.title,
+                                publication.question])))))
+            score = sum(1 for w in words if w in question)
+            if score >= needed:
+                scored.append((-score, -publication.published_at.timestamp(),
+                        publication.id))
         scored.sort()
-        return [id_ for _, id_ in scored[:limit]]
+        return [id_ for *_, id_ in scored[:limit]]
 
     @classmethod
     def evidence(cls, publication):

@@ -10,7 +10,12 @@ from trytond.modules.pakn_helpdesk.exceptions import TicketRoleError
 from trytond.modules.pakn_helpdesk.tests.vietnamese import (
     load_vietnamese, missing_translations)
 from trytond.modules.pakn_portal.exceptions import FollowUpError, RatingError
+from trytond.modules.pakn_portal.exceptions import (
+    SubmissionError, UploadError)
 from trytond.modules.pakn_portal.portal import mask_name
+from trytond.modules.pakn_portal.publication import (
+    fold, make_title, slugify)
+from trytond.modules.pakn_portal.upload import detect, safe_name
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, check_access
@@ -95,6 +100,136 @@ class PortalTestCase(ModuleTestCase):
                 ]:
             with self.subTest(name=name):
                 self.assertEqual(mask_name(name), masked)
+
+    def test_fold_slug_title(self):
+        "Text is folded for search and slugs; titles cut at a word"
+        self.assertEqual(fold("Đường NGẬP ở Hòa Khánh"), "duong ngap o hoa khanh")
+        self.assertEqual(slugify("Đèn chiếu sáng <hỏng>!"), "den-chieu-sang-hong")
+        self.assertEqual(slugify("!!!"), "phan-anh")
+        self.assertEqual(make_title("Cống tắc. Nước tràn vào nhà."),
+            "Cống tắc.")
+        title = make_title("Đường " * 40)
+        self.assertLessEqual(len(title), 111)
+        self.assertTrue(title.endswith("Đường…"))
+
+    def test_upload_detection(self):
+        "Files are recognised by their content, not their name"
+        png = bytes.fromhex('89504e470d0a1a0a0000000d49484452')
+        self.assertEqual(detect(png)[:2], ('image', 'png'))
+        self.assertEqual(detect(b'%PDF-1.7\n')[:2], ('document', 'pdf'))
+        self.assertEqual(detect(b'ID3\x04' + b'\x00' * 60)[0], 'audio')
+        mp4 = b'\x00\x00\x00\x18ftypmp42' + b'\x00' * 40
+        self.assertEqual(detect(mp4)[0], 'video')
+        for data in [b'MZ\x90\x00' + b'\x00' * 100, b'plain text',
+                b'PK\x03\x04' + b'\x00' * 100, b'']:
+            self.assertIsNone(detect(data))
+        self.assertEqual(safe_name('../../x/ảnh 1.JPG', 'jpg'), 'ảnh 1.jpg')
+        self.assertEqual(safe_name('a.exe', 'png'), 'a.png')
+        self.assertEqual(safe_name('<>', 'png'), 'tep.png')
+
+    @with_transaction()
+    def test_publication(self):
+        "Publishing writes the public row; searching ignores diacritics"
+        pool = Pool()
+        Publication = pool.get('pakn.portal.publication')
+        self.setup_world()
+        published = self.case(content="Đường Lê Lợi bị ngập sâu. Xin xử lý.")
+        other = self.case(content="Đèn chiếu sáng hỏng ở chợ Hàn.")
+        self.case('sent_privately', confidential=True,
+            content="Đường Lê Lợi ngập, tôi xin giữ bí mật.")
+        self.case('approved', content="Đường Lê Lợi ngập chưa công bố.")
+        publication, = Publication.search([('ticket', '=', published.id)])
+        self.assertEqual(publication.title, "Đường Lê Lợi bị ngập sâu.")
+        self.assertEqual(publication.submitter, "Nguyễn V. A.")
+        self.assertEqual(publication.unit, self.unit)
+        self.assertEqual(publication.answer, published.answer_text)
+        self.assertEqual(Publication.search_count([]), 2)
+
+        def search(**kwargs):
+            return Publication.portal_search(**kwargs)
+        ids = [publication.id]
+        self.assertEqual(search(text="duong ngap")[0], ids)
+        self.assertEqual(search(text="ĐƯỜNG NGẬP")[0], ids)
+        self.assertEqual(search(text="le loi nga")[0], ids)
+        self.assertEqual(search(text="duong benh vien")[0], [])
+        self.assertEqual(search(text="den cho han")[0],
+            [Publication.search([('ticket', '=', other.id)])[0].id])
+        self.assertEqual(search(text="duong", unit=self.other_unit.id)[0], [])
+        self.assertEqual(len(search()[0]), 2)
+        first, more = search(limit=1)
+        self.assertEqual((len(first), more), (1, True))
+        second, more = search(limit=1, offset=1)
+        self.assertEqual((len(second), more), (1, False))
+        self.assertNotEqual(first, second)
+        self.assertEqual(Publication.similar(
+                "Đường Lê Lợi ngập nước sau mưa to"), ids)
+
+    @with_transaction()
+    def test_submit(self):
+        "A portal submission: checks, files, duplicates, tracking"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world()
+        values = {
+            'submitter_name': " Trần Thị Bình ",
+            'submitter_phone': "0903 111 222",
+            'content': "Cây đổ chắn đường Hùng Vương.",
+            'confidential': None,
+            }
+        png = bytes.fromhex('89504e470d0a1a0a0000000d49484452')
+        ticket, duplicate = Ticket.portal_submit(values, [('a.png', png)])
+        self.assertFalse(duplicate)
+        self.assertEqual(ticket.channel.code, 'web')
+        self.assertEqual(ticket.submitter_name, "Trần Thị Bình")
+        self.assertIsNone(ticket.operator)
+        self.assertIsNotNone(ticket.consent_at)
+        attachment, = ticket.attachments
+        self.assertEqual((attachment.name, attachment.pakn_kind),
+            ('a.png', 'submission'))
+        again, duplicate = Ticket.portal_submit(dict(values,
+                content="cây đổ  chắn đường Hùng Vương. "))
+        self.assertEqual((again, duplicate), (ticket, True))
+        for bad, error in [
+                ({'submitter_name': ''}, 'submitter_name'),
+                ({'submitter_phone': '123'}, 'submitter_phone'),
+                ({'submitter_email': 'x@'}, 'submitter_email'),
+                ({'content': ' '}, 'content'),
+                ]:
+            with self.subTest(bad=bad):
+                with self.assertRaises(SubmissionError) as context:
+                    Ticket.portal_submit(dict(values, **bad))
+                self.assertEqual(context.exception.field, error)
+        with self.assertRaises(UploadError):
+            Ticket.portal_submit(values, [('a.jpg', b'MZ' + b'\x00' * 99)])
+        with self.assertRaises(UploadError):
+            Ticket.portal_submit(values, [('a.png', png)] * 6)
+        # Tracking needs the code and the submitter's phone
+        self.assertEqual(Ticket.portal_find(ticket.code, '+84903111222'),
+            ticket)
+        self.assertEqual(Ticket.portal_find(ticket.code.lower(),
+                '0903111222'), ticket)
+        for code, phone in [(ticket.code, '0903111223'),
+                (ticket.code, ''), ('PAKN-2026-999999-ZZZ', '0903111222'),
+                ("' OR 1=1 --", '0903111222')]:
+            self.assertIsNone(Ticket.portal_find(code, phone))
+        self.assertEqual([s['type'] for s in ticket.portal_timeline()],
+            ['received'])
+
+    @with_transaction()
+    def test_timeline(self):
+        "The submitter sees the public steps, not the staff's work"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world()
+        ticket = self.case()
+        types = [e.type for e in ticket.events]
+        self.assertIn('submitted', types)
+        self.assertIn('approved', types)
+        steps = ticket.portal_timeline()
+        self.assertEqual([s['type'] for s in steps],
+            ['received', 'forwarded', 'accepted', 'published'])
+        self.assertEqual(steps[1]['unit'], "Sở Xây dựng")
+        self.assertIsNone(ticket.portal_due())
 
     @with_transaction()
     def test_public_projection(self):
