@@ -566,6 +566,58 @@ def shape_deadlines(database):
         transaction.commit()
 
 
+# What citizens give back on the portal: ratings of delivered answers and
+# follow-up questions, the first answered by its unit
+RATINGS = [
+    ('satisfied', "Đơn vị xử lý nhanh, trả lời rõ ràng."),
+    ('acceptable', None),
+    ('not_satisfied', "Sau khi trả lời, tình trạng vẫn chưa được khắc phục."),
+    ('satisfied', None),
+    ]
+FOLLOWUPS = [
+    ("Khi nào đơn vị hoàn thành đoạn còn lại?",
+        "Đơn vị sẽ hoàn thành trong tháng này và thông báo trên Cổng."),
+    ("Tôi có cần nộp thêm giấy tờ gì không?", None),
+    ]
+
+
+def portal_feedback(database):
+    """Rate the published answers as their submitters would on the portal,
+    and ask follow-up questions; return (ratings, follow-ups)"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    pool = Pool(database)
+    with Transaction().start(database, 0) as transaction:
+        Ticket = pool.get('pakn.ticket')
+        FollowUp = pool.get('pakn.portal.followup')
+        published = Ticket.search([
+                ('state', 'in', ['published', 'closed']),
+                ('public', '=', True),
+                ], order=[('id', 'ASC')])
+        ratings = 0
+        for ticket, (value, reason) in zip(published, RATINGS):
+            if value not in ticket.rating_values():
+                value = ticket.rating_values()[0]
+            Ticket.rate(ticket, value, reason or (
+                    "Chưa hài lòng." if value == 'not_satisfied' else None))
+            ratings += 1
+        followups = []
+        for ticket, (question, answer) in zip(
+                reversed(published), FOLLOWUPS):
+            followup = Ticket.ask(ticket, question)
+            followups.append(followup)
+            if answer:
+                focal = ticket.focal_point or ticket.approved_by
+                with transaction.set_user(focal.id):
+                    followup = FollowUp(followup.id)
+                    followup.answer = answer
+                    followup.save()
+                    FollowUp.reply([followup])
+        transaction.commit()
+    return ratings, len(followups)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--database', default='pakn_demo')
@@ -592,6 +644,7 @@ def main():
         driver.drive(CASES[i], driver.create(CASES[i], times[i]))
 
     shape_deadlines(args.database)
+    ratings, followups = portal_feedback(args.database)
 
     config.user = users['admin']
     tickets = Model.get('pakn.ticket').find([])
@@ -616,6 +669,9 @@ def main():
     print(f"SMS: {sum(sms.values())} in the outbox ("
         + ', '.join(f"{s} {n}" for s, n in sorted(sms.items()))
         + f"), sent by trytond-cron to {os.path.relpath(SMS_LOG, ROOT)}")
+    print(f"Portal: {len(Model.get('pakn.ticket').find([('public', '=', True)]))} "
+        f"published answers, {ratings} ratings, {followups} follow-up "
+        "questions")
     print(f"Done in {time.monotonic() - start:.0f} s")
 
 
