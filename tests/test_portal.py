@@ -60,10 +60,13 @@ class PortalTestCase(unittest.TestCase):
         cls.server.stop()
 
     def setUp(self):
-        # Each test is a different visitor, so the rate limits of one do
-        # not fall on the next
-        type(self).address += 1
         self.client = self.app.test_client()
+        self.new_visitor()
+
+    def new_visitor(self):
+        """Come from another address, so the rate limits of one test (at
+        most 5 submissions a minute) do not fall on the next"""
+        type(self).address += 1
         self.client.environ_base['REMOTE_ADDR'] = (
             '10.0.%d.%d' % divmod(self.address, 250))
 
@@ -163,9 +166,13 @@ class PortalTestCase(unittest.TestCase):
             self.assertNotRegex(response.text, r'<script(?![^>]*\bsrc=)')
             self.assertNotRegex(response.text, r'\sstyle=')
             self.assertNotRegex(response.text, r'\son[a-z]+=')
-        response = self.client.get('/static/portal.css')
-        self.assertEqual(response.status_code, 200)
-        response.close()
+        for path in ['/static/portal.css', '/static/portal.js',
+                '/static/favicon.svg']:
+            response = self.client.get(path)
+            self.assertEqual(response.status_code, 200, path)
+            response.close()
+        response = self.client.get('/favicon.ico')
+        self.assertEqual(response.status_code, 301)
 
     def test_not_found_and_errors(self):
         "Unknown pages and errors show a page of the site, no traceback"
@@ -274,6 +281,14 @@ class PortalTestCase(unittest.TestCase):
         self.assertShows(response, self.site_message(
                 "Please tick this box: we cannot handle your case "
                 "without it."))
+        # An empty form: every mistake is shown at once
+        self.new_visitor()
+        response = self.client.post('/gui-phan-anh', data={
+                'csrf_token': self.token()})
+        self.assertEqual(response.status_code, 400)
+        for name in ['submitter_name', 'submitter_phone', 'content',
+                'consent']:
+            self.assertIn('id="%s-error"' % name, response.text)
         response = self.client.post('/gui-phan-anh',
             data=self.submission(matter_time='hôm qua'))
         self.assertEqual(response.status_code, 400)

@@ -314,33 +314,13 @@ class Ticket(metaclass=PoolMeta):
         Channel = pool.get('pakn.channel')
         Attachment = pool.get('ir.attachment')
         config = Configuration(1)
-        values = {k: values.get(k) for k in SUBMISSION_FIELDS}
-        for name in ['submitter_name', 'submitter_address',
-                'submitter_phone', 'submitter_email', 'content',
-                'matter_place']:
-            if isinstance(values[name], str):
-                values[name] = values[name].strip() or None
-        if values['submitter_type'] not in {'person', 'organisation'}:
-            values['submitter_type'] = 'person'
-        for name, message in [
-                ('submitter_name', 'msg_submit_name_required'),
-                ('submitter_phone', 'msg_submit_phone_required'),
-                ('content', 'msg_submit_content_required'),
-                ]:
-            if not values[name]:
-                raise SubmissionError(
-                    gettext('pakn_portal.' + message), field=name)
-        try:
-            values['submitter_phone'] = normalize_phone(
-                values['submitter_phone'])
-        except PhoneNumberError as exception:
-            raise SubmissionError(
-                exception.message, field='submitter_phone') from exception
-        try:
-            values['submitter_email'] = check_email(values['submitter_email'])
-        except EmailError as exception:
-            raise SubmissionError(
-                exception.message, field='submitter_email') from exception
+        values = cls._portal_values(values)
+        errors = cls.portal_errors(values)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise SubmissionError(message, field=field)
+        values['submitter_phone'] = normalize_phone(values['submitter_phone'])
+        values['submitter_email'] = check_email(values['submitter_email'])
         files = list(files)
         if len(files) > config.portal_max_files:
             raise UploadError(gettext(
@@ -366,6 +346,43 @@ class Ticket(metaclass=PoolMeta):
                 Attachment.create([dict(a, resource=str(ticket))
                         for a in attachments])
         return ticket, False
+
+    @classmethod
+    def _portal_values(cls, values):
+        values = {k: values.get(k) for k in SUBMISSION_FIELDS}
+        for name in ['submitter_name', 'submitter_address',
+                'submitter_phone', 'submitter_email', 'content',
+                'matter_place']:
+            if isinstance(values[name], str):
+                values[name] = values[name].strip() or None
+        if values['submitter_type'] not in {'person', 'organisation'}:
+            values['submitter_type'] = 'person'
+        return values
+
+    @classmethod
+    def portal_errors(cls, values):
+        """What is wrong with the values of a submission, all at once: a
+        dict of field name and message, in the order of the form"""
+        values = cls._portal_values(values)
+        errors = {}
+        for name, message in [
+                ('submitter_name', 'msg_submit_name_required'),
+                ('submitter_phone', 'msg_submit_phone_required'),
+                ('content', 'msg_submit_content_required'),
+                ]:
+            if not values[name]:
+                errors[name] = gettext('pakn_portal.' + message)
+        try:
+            normalize_phone(values['submitter_phone'])
+        except PhoneNumberError as exception:
+            errors['submitter_phone'] = exception.message
+        try:
+            check_email(values['submitter_email'])
+        except EmailError as exception:
+            errors['submitter_email'] = exception.message
+        order = ['submitter_name', 'submitter_phone', 'submitter_email',
+            'content']
+        return {k: errors[k] for k in order if k in errors}
 
     @classmethod
     def _portal_attachment(cls, config, name, data):

@@ -4,17 +4,18 @@
 
     app = create_app({'TRYTON_DATABASE': 'pakn_demo'})
 
-Settings come from the mapping given, then from the environment
+Settings come from the mapping given, over the environment
 (PAKN_PORTAL_DATABASE, PAKN_PORTAL_SECRET_KEY, TRYTOND_CONFIG,
 PAKN_PORTAL_RATELIMIT_STORAGE e.g. redis://127.0.0.1:6379,
-PAKN_PORTAL_PROXIES: the number of reverse proxies in front).
+PAKN_PORTAL_PROXIES: the number of reverse proxies in front,
+PAKN_PORTAL_HTTPS=1: secure cookies and HSTS).
 Without a secret key, one is generated once and kept in the instance
 folder (var/portal by default)."""
 import logging
 import os
 import secrets
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -53,6 +54,8 @@ DEFAULTS = {
     'PORTAL_PAGE_SIZE': 20,
     'PORTAL_STATISTICS_CACHE': 300,
     'PORTAL_PROXIES': 0,
+    # Served over HTTPS only: secure cookies and HSTS
+    'PORTAL_HTTPS': False,
     'BABEL_DEFAULT_LOCALE': 'vi',
     'BABEL_DEFAULT_TIMEZONE': 'Asia/Ho_Chi_Minh',
     'BABEL_TRANSLATION_DIRECTORIES': TRANSLATIONS,
@@ -63,6 +66,7 @@ ENVIRONMENT = {
     'TRYTOND_CONFIG': 'TRYTON_CONFIG',
     'PAKN_PORTAL_RATELIMIT_STORAGE': 'RATELIMIT_STORAGE_URI',
     'PAKN_PORTAL_PROXIES': 'PORTAL_PROXIES',
+    'PAKN_PORTAL_HTTPS': 'PORTAL_HTTPS',
     }
 # Content Security Policy: no inline script or style anywhere
 CSP = '; '.join([
@@ -99,6 +103,11 @@ def create_app(settings=None, instance_path=None):
             "The portal needs a database: set PAKN_PORTAL_DATABASE")
     if not app.config.get('SECRET_KEY'):
         app.config['SECRET_KEY'] = instance_secret(app.instance_path)
+    if str(app.config['PORTAL_HTTPS']).lower() in {'1', 'true', 'yes'}:
+        app.config['SESSION_COOKIE_SECURE'] = True
+        app.config['PORTAL_HTTPS'] = True
+    else:
+        app.config['PORTAL_HTTPS'] = False
     proxies = int(app.config['PORTAL_PROXIES'] or 0)
     if proxies:
         app.wsgi_app = ProxyFix(
@@ -186,6 +195,9 @@ def select_locale():
 def security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config['PORTAL_HTTPS']:
+        response.headers.setdefault(
+            'Strict-Transport-Security', 'max-age=31536000')
     if request.path.startswith('/static/'):
         response.headers.setdefault('Cache-Control', 'public, max-age=3600')
     else:

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
 from trytond.exceptions import UserError
+from trytond.modules.pakn_helpdesk.common import now
 from trytond.transaction import Transaction
 
 from ..upload import ACCEPT
@@ -87,6 +88,11 @@ def publications(ids):
     return [by_id[i] for i in ids if i in by_id]
 
 
+@blueprint.route('/favicon.ico')
+def favicon():
+    return redirect(url_for('static', filename='favicon.svg'), code=301)
+
+
 # Home
 
 @blueprint.route('/')
@@ -130,19 +136,21 @@ def submit():
                 local = local.replace(tzinfo=ZoneInfo(config.timezone))
             values['matter_time'] = local.astimezone(
                 dt.timezone.utc).replace(tzinfo=None)
-            if values['matter_time'] > dt.datetime.utcnow():
+            if values['matter_time'] > now():
                 errors['matter_time'] = 'future'
         except ValueError:
             errors['matter_time'] = 'invalid'
     if form.get('consent') != 'on':
         errors['consent'] = 'required'
+    Ticket = pool_get('pakn.ticket')
+    # Every mistake at once, so the citizen corrects them in one go
+    errors.update(Ticket.portal_errors(values))
     files = []
     for upload in request.files.getlist('attachments'):
         if not upload or not upload.filename:
             continue
         files.append((upload.filename, upload.read()))
     if not errors:
-        Ticket = pool_get('pakn.ticket')
         try:
             ticket, duplicate = Ticket.portal_submit(values, files)
         except UserError as exception:
