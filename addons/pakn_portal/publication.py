@@ -5,9 +5,10 @@ is published, holding only what the public may read (the question, the
 Annex I answer, the unit, the dates, the submitter masked). The portal
 reads this table and never the case itself.
 
-Search: on PostgreSQL a GIN index over to_tsvector('simple', unaccent(…)),
-so "duong ngap" finds "đường ngập"; on SQLite a lower-cased, unaccented
-copy of the text searched with LIKE."""
+Search: on PostgreSQL a stored column search_vector, generated as
+to_tsvector('simple', unaccent(…)) of the text, with a GIN index, so
+"duong ngap" finds "đường ngập"; on SQLite a lower-cased, unaccented copy
+of the text searched with LIKE."""
 import logging
 import re
 import unicodedata
@@ -27,13 +28,16 @@ logger = logging.getLogger(__name__)
 
 # Words of a query that are searched; the others are ignored
 MAX_QUERY_WORDS = 8
-# The text the full-text index covers, in SQL (the index and the queries
-# must use this same expression for PostgreSQL to use the index)
+# The text searched, as PostgreSQL stores it in the generated column
+# search_vector: stored, so that checking a row does not unaccent its text
+# again (a page in date order may check thousands)
+# (without the positions of the words, which no query uses)
 FTS_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, pakn_unaccent("
+    "strip(to_tsvector('simple'::regconfig, pakn_unaccent("
     "coalesce(title, '') || ' ' || coalesce(question, '') || ' ' "
-    "|| coalesce(answer, '')))")
-FTS_INDEX = 'pakn_portal_publication_fts'
+    "|| coalesce(answer, ''))))")
+FTS_COLUMN = 'search_vector'
+FTS_INDEX = 'pakn_portal_publication_search'
 TITLE_LENGTH = 110
 # Frequent Vietnamese words (folded) that say nothing of a question
 STOP_WORDS = set('''
@@ -145,9 +149,9 @@ class Publication(ModelSQL, ModelView):
 
     @classmethod
     def _register_fulltext(cls):
-        """Create the unaccent extension, an IMMUTABLE wrapper of it (an
-        index expression may only call immutable functions) and the GIN
-        index"""
+        """Create the unaccent extension, an IMMUTABLE wrapper of it (a
+        generated column may only call immutable functions), the generated
+        column search_vector and its GIN index"""
         cursor = Transaction().connection.cursor()
         cursor.execute('CREATE EXTENSION IF NOT EXISTS unaccent')
         cursor.execute(
@@ -163,8 +167,19 @@ class Publication(ModelSQL, ModelView):
             "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
             % {'schema': schema})
         cursor.execute(
-            'CREATE INDEX IF NOT EXISTS "%s" ON "%s" USING GIN (%s)'
-            % (FTS_INDEX, cls._table, FTS_DOCUMENT))
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s "
+            "AND column_name = %s", (cls._table, FTS_COLUMN))
+        if not cursor.fetchone():
+            # the expression index of the first version of the module
+            cursor.execute('DROP INDEX IF EXISTS "pakn_portal_publication_fts"')
+            cursor.execute(
+                'ALTER TABLE "%s" ADD COLUMN "%s" tsvector '
+                'GENERATED ALWAYS AS (%s) STORED'
+                % (cls._table, FTS_COLUMN, FTS_DOCUMENT))
+        cursor.execute(
+            'CREATE INDEX IF NOT EXISTS "%s" ON "%s" USING GIN ("%s")'
+            % (FTS_INDEX, cls._table, FTS_COLUMN))
 
     @classmethod
     def check_modification(
@@ -238,8 +253,8 @@ class Publication(ModelSQL, ModelView):
                 params.append(date_to)
             if words:
                 conditions.append(
-                    f"{FTS_DOCUMENT} @@ to_tsquery('simple', "
-                    "pakn_unaccent(%s))")
+                    f'"{FTS_COLUMN}" @@ to_tsquery(\'simple\', '
+                    'pakn_unaccent(%s))')
                 params.append(' & '.join(w + ':*' for w in words))
             cursor = Transaction().connection.cursor()
             cursor.execute(
@@ -278,8 +293,9 @@ class Publication(ModelSQL, ModelView):
         """Published answers to questions sharing words with the text being
         typed, the closest first: for the submission form.
 
-        Candidates come from the index (PostgreSQL) or the latest answers
-        (SQLite); each is scored by the distinct words of the text found
+        Candidates come from the index (PostgreSQL: those with every word,
+        and the latest 200 with any) or the latest answers (SQLite); each
+        is scored by the distinct words of the text found
         as words in its question, and kept with at least a third of them."""
         words = [w for w in dict.fromkeys(
                 fold(w) for w in query_words(text, 40))
@@ -289,19 +305,22 @@ class Publication(ModelSQL, ModelView):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         if is_postgresql():
-            tsquery = ' | '.join(words)
-            cursor.execute(
-                'SELECT id FROM "%(table)s" '
-                "WHERE %(document)s @@ to_tsquery('simple', "
-                'pakn_unaccent(%%s)) '
-                "ORDER BY ts_rank_cd(%(document)s, to_tsquery('simple', "
-                'pakn_unaccent(%%s))) DESC, published_at DESC LIMIT 50'
-                % {'table': cls._table, 'document': FTS_DOCUMENT},
-                (tsquery, tsquery))
+            # The answers with every word, then the latest with any: both
+            # bounded, whatever the number of answers
+            ids = []
+            for operator, count in [(' & ', limit), (' | ', 200)]:
+                cursor.execute(
+                    f'SELECT id FROM "{cls._table}" '
+                    f'WHERE "{FTS_COLUMN}" @@ to_tsquery(\'simple\', '
+                    'pakn_unaccent(%s)) '
+                    'ORDER BY published_at DESC, id DESC LIMIT %s',
+                    (operator.join(words), count))
+                ids.extend(r[0] for r in cursor if r[0] not in ids)
         else:
             cursor.execute(*table.select(table.id,
                     order_by=[table.published_at.desc], limit=5000))
-        candidates = cls.browse([r[0] for r in cursor])
+            ids = [r[0] for r in cursor]
+        candidates = cls.browse(ids)
         needed = max(2, -(-len(words) // 3)) if len(words) > 1 else 1
         scored = []
         for publication in candidates:

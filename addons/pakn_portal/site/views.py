@@ -28,6 +28,9 @@ blueprint = Blueprint('portal', __name__)
 # Verified cases kept in the session (the last ones tracked)
 TRACKED_MAX = 10
 _statistics_cache = {}
+# The fields, units and channels offered as filters change rarely
+_choices_cache = {}
+CHOICES_TTL = 300
 
 
 def pool_get(name):
@@ -59,10 +62,18 @@ def suggest_limit():
 
 
 def choices(model):
+    "(id, name) of the records of a short model, cached a few minutes"
+    key = (current_app.name, Transaction().database.name, model,
+        Transaction().language)
+    cached = _choices_cache.get(key)
+    if cached and time.monotonic() - cached[0] < CHOICES_TTL:
+        return cached[1]
     Model = pool_get(model)
-    return [(r.id, r.name) for r in Model.search([], order=[
+    result = [(r.id, r.name) for r in Model.search([], order=[
                 ('sequence', 'ASC'), ('name', 'ASC'), ('id', 'ASC')]
             if 'sequence' in Model._fields else [('name', 'ASC')])]
+    _choices_cache[key] = (time.monotonic(), result)
+    return result
 
 
 def int_arg(name):
@@ -344,20 +355,9 @@ def answers():
 
 
 def public_units():
-    "The units that have published answers"
-    Unit = pool_get('pakn.unit')
-    return [(u.id, u.name) for u in Unit.search([
-                ('id', 'in', distinct_units()),
-                ], order=[('name', 'ASC')])]
-
-
-def distinct_units():
-    Publication = pool_get('pakn.portal.publication')
-    table = Publication.__table__()
-    cursor = Transaction().connection.cursor()
-    cursor.execute(*table.select(table.unit, where=table.unit != None,
-            group_by=[table.unit]))
-    return [r[0] for r in cursor]
+    """The units to filter by: every active unit (finding those that have
+    published answers would read the whole table of answers)"""
+    return choices('pakn.unit')
 
 
 @blueprint.route('/cau-tra-loi/<int:number>')
