@@ -47,7 +47,6 @@ import datetime as dt
 import http.client
 import math
 import os
-import platform
 import random
 import re
 import shutil
@@ -58,6 +57,8 @@ import tempfile
 import threading
 import time
 from urllib.parse import urlencode, urlsplit
+
+from machine import machine, pg_version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -652,7 +653,6 @@ def load(pool, database, cases, units, rng):
     with Transaction().start(database, 0, readonly=True):
         Channel = pool.get('pakn.channel')
         Field = pool.get('pakn.field')
-        Profile = pool.get('pakn.sla.profile')
         Configuration = pool.get('pakn.configuration')
         channels = {c.code: c.id for c in Channel.search([])}
         fields_ = {f.code: f.id for f in Field.search([])}
@@ -1100,22 +1100,6 @@ def measure_submit_http(app, forms, threads=2):
 
 # Report ----------------------------------------------------------------
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as fp:
-            for line in fp:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-        with open('/proc/meminfo') as fp:
-            memory = int(fp.readline().split()[1]) // 1024 // 1024
-    except OSError:
-        memory = '?'
-    return "%s CPU(s) %s, %s GiB, Python %s" % (
-        os.cpu_count(), cpu, memory, platform.python_version())
-
-
 def code_version():
     "The commit measured and the files of the modules changed since"
     try:
@@ -1132,12 +1116,6 @@ def code_version():
         return "commit %s with uncommitted changes to %s" % (
             commit, ', '.join('`%s`' % c for c in changed))
     return "commit %s" % commit
-
-
-def pg_version():
-    import psycopg
-    with psycopg.connect(URI, dbname='postgres') as conn:
-        return conn.execute('SHOW server_version').fetchone()[0]
 
 
 def pg_settings():
@@ -1384,7 +1362,7 @@ def main():
         "Command: `%s`, %.0f s in all%s  " % (command, total,
             ', the data loaded in %.0f s' % load_time if load_time else ''),
         "Machine: %s; PostgreSQL %s (%s)  " % (
-            machine(), pg_version(), pg_settings()),
+            machine(), pg_version(URI), pg_settings()),
         "Date: %s; load average %.1f before the measures, %.1f after%s  " % (
             dt.date.today().isoformat(), load_before, load_after,
             ' (other work on the machine: the times vary more)'

@@ -15,12 +15,13 @@
 Usage: make bench-sla  (or .venv/bin/python bench/sla.py)"""
 import datetime as dt
 import os
-import platform
 import random
 import subprocess
 import sys
 import tempfile
 import time
+
+from machine import machine, pg_version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -132,22 +133,6 @@ def sweep_time(pool, database):
     return elapsed
 
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as fp:
-            for line in fp:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-        with open('/proc/meminfo') as fp:
-            memory = int(fp.readline().split()[1]) // 1024 // 1024
-    except OSError:
-        memory = '?'
-    return "%s CPU(s) %s, %s GiB, Python %s" % (
-        os.cpu_count(), cpu, memory, platform.python_version())
-
-
 def main():
     with tempfile.TemporaryDirectory(prefix='pakn-bench-') as tmp:
         # trytond binds its backend when first imported
@@ -185,7 +170,7 @@ def main():
         "## SLA engine (`make bench-sla`)",
         "",
         "Command: `make bench-sla` (runs `.venv/bin/python bench/sla.py`)  ",
-        "Machine: %s; PostgreSQL %s  " % (machine(), pg_version()),
+        "Machine: %s; PostgreSQL %s  " % (machine(), pg_version(URI)),
         "Date: %s" % dt.date.today().isoformat(),
         "",
         "| measure | result | target |",
@@ -220,12 +205,6 @@ def main():
     ok = (rate >= 100_000 and small <= 5 and large <= 5
         and abs(ratio - 1) <= 0.2)
     return 0 if ok else 1
-
-
-def pg_version():
-    import psycopg
-    with psycopg.connect(URI, dbname='postgres') as conn:
-        return conn.execute('SHOW server_version').fetchone()[0]
 
 
 if __name__ == '__main__':

@@ -9,10 +9,10 @@ import os
 import re
 import unittest
 
+from . import chromium
 from .trytond_server import ROOT, TrytonServer
 
 DATABASE = 'test_pakn_ui'
-CHROMIUM = '/usr/bin/chromium'
 ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'backoffice')
 ROOT_MENU = "Phản ánh, kiến nghị 1022"
 
@@ -23,10 +23,6 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         from playwright.sync_api import sync_playwright
-        if not os.path.exists(CHROMIUM):
-            raise RuntimeError(
-                "%s is missing: `make test` installs Debian's chromium"
-                % CHROMIUM)
         os.makedirs(ARTIFACTS, exist_ok=True)
         cls.server = TrytonServer(
             DATABASE, os.path.join(ROOT, 'tests', 'rpc_fixture.py'),
@@ -34,11 +30,7 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
         cls.data = cls.server.data
         cls.playwright = sync_playwright().start()
         try:
-            cls.browser = cls.playwright.chromium.launch(
-                executable_path=CHROMIUM, args=[
-                    '--no-sandbox', '--disable-gpu', '--disable-quic',
-                    '--no-first-run', '--disable-background-networking',
-                    '--disable-component-update', '--disable-sync'])
+            cls.browser = chromium.launch(cls.playwright)
         except Exception:
             cls.playwright.stop()
             cls.server.stop()
@@ -102,12 +94,12 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
             'operator': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
                 "Đơn vị xử lý"},
             'spec_a': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
-                "Đơn vị xử lý", "Câu hỏi tiếp theo"},
+                "Đơn vị xử lý", "Câu hỏi tương tác"},
             'leader_a': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
-                "Đơn vị xử lý", "Câu hỏi tiếp theo"},
+                "Đơn vị xử lý", "Câu hỏi tương tác"},
             'office': {"Việc của tôi", "Hồ sơ phản ánh, kiến nghị",
                 "Đơn vị xử lý", "Lịch sử xử lý hồ sơ", "Hộp thư đi SMS",
-                "Câu hỏi tiếp theo"},
+                "Câu hỏi tương tác"},
             'pakn_admin': {"Hồ sơ phản ánh, kiến nghị", "Hộp thư đi SMS",
                 "Cổng SMS", "Mẫu tin nhắn"},
             }

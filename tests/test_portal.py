@@ -9,17 +9,14 @@ import html
 import io
 import os
 import re
-import sys
 import unittest
 
 from trytond import config
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trytond_server import TrytonServer  # noqa: E402
-
-from portal_fixture import PNG  # noqa: E402
+from .portal_fixture import PNG
+from .trytond_server import TrytonServer
 
 FIXTURE = os.path.join(os.path.dirname(__file__), 'portal_fixture.py')
 DATABASE = 'test_portal_flask'

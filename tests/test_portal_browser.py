@@ -32,11 +32,11 @@ import xmlrpc.client
 import zlib
 from zoneinfo import ZoneInfo
 
+from . import chromium
 from .trytond_server import ROOT, TrytonServer, free_port
 
 DATABASE = 'test_pakn_portal_ui'
 FIXTURE = os.path.join(ROOT, 'tests', 'portal_fixture.py')
-CHROMIUM = '/usr/bin/chromium'
 ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'portal')
 AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 CATALOGUE = os.path.join(
@@ -150,10 +150,6 @@ class PortalBrowserTestCase(unittest.TestCase):
     def setUpClass(cls):
         super().setUpClass()
         from playwright.sync_api import sync_playwright
-        if not os.path.exists(CHROMIUM):
-            raise RuntimeError(
-                "%s is missing: `make test` installs Debian's chromium"
-                % CHROMIUM)
         if not os.path.exists(AXE):
             raise RuntimeError(
                 "%s is missing: run `make install` (npm ci)" % AXE)
@@ -169,11 +165,7 @@ class PortalBrowserTestCase(unittest.TestCase):
         cls.start_portal()
         cls.playwright = sync_playwright().start()
         cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[
-                '--no-sandbox', '--disable-gpu', '--disable-quic',
-                '--no-first-run', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync'])
+        cls.browser = chromium.launch(cls.playwright)
         cls.addClassCleanup(cls.browser.close)
         cls.visitors = 0
 
@@ -335,6 +327,16 @@ class PortalBrowserTestCase(unittest.TestCase):
         from proteus import Model
         return Model.get(name, config=configuration)
 
+    def consent_and_send(self, page):
+        "Tick the consent, send the form; return the tracking code"
+        page.locator('input[name=consent]').check()
+        with self.navigation(page):
+            page.locator('main form button[type=submit]').click()
+        self.assertEqual(page.url, self.url + '/gui-phan-anh/da-gui')
+        code = page.locator('#tracking-code').inner_text().strip()
+        self.assertRegex(code, CODE)
+        return code
+
     def main_text(self, page):
         return page.locator('main').inner_text()
 
@@ -412,12 +414,7 @@ class PortalBrowserTestCase(unittest.TestCase):
         field_name = field.inner_text().strip()
         page.locator('#field').select_option(field.get_attribute('value'))
         page.locator('#attachments').set_input_files(photo)
-        page.locator('input[name=consent]').check()
-        with self.navigation(page):
-            page.locator('main form button[type=submit]').click()
-        self.assertEqual(page.url, self.url + '/gui-phan-anh/da-gui')
-        code = page.locator('#tracking-code').inner_text().strip()
-        self.assertRegex(code, CODE)
+        code = self.consent_and_send(page)
         self.assertIn(_("Thank you, your case has been received"),
             self.main_text(page))
         self.check_layout(page, 'submitted', layout)
@@ -672,12 +669,7 @@ class PortalBrowserTestCase(unittest.TestCase):
         page.locator('#attachments').set_input_files(files=[{
                     'name': 'rác.png', 'mimeType': 'image/png',
                     'buffer': make_png(8, 8)}])
-        page.locator('input[name=consent]').check()
-        with self.navigation(page):
-            page.locator('main form button[type=submit]').click()
-        self.assertEqual(page.url, self.url + '/gui-phan-anh/da-gui')
-        code = page.locator('#tracking-code').inner_text().strip()
-        self.assertRegex(code, CODE)
+        code = self.consent_and_send(page)
         with self.backoffice('operator') as config:
             ticket, = self.model(config, 'pakn.ticket').find(
                 [('code', '=', code)])

@@ -15,7 +15,6 @@ import unicodedata
 
 from sql import Literal
 from sql.operators import Like
-from sql.conditionals import Coalesce
 
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields

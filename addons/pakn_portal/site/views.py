@@ -273,41 +273,38 @@ def render_case(ticket, errors=None, status=200, form=None):
 @limiter.limit(track_limit)
 @tryton.transaction()
 def rate(code):
-    load_site()
-    ticket = tracked_ticket(code)
-    if ticket is None:
-        abort(403)
-    Ticket = pool_get('pakn.ticket')
-    try:
-        Ticket.rate(ticket, request.form.get('value', ''),
-            request.form.get('reason', '')[:4000])
-    except UserError as exception:
-        Transaction().rollback()
-        return render_case(ticket, errors={'rating': exception.message},
-            status=400, form=request.form)
-    return redirect(
-        url_for('portal.track', code=ticket.code, _anchor='danh-gia'),
-        code=303)
+    "The submitter rates the answer"
+    return case_action(code, 'rating', 'danh-gia',
+        lambda Ticket, ticket: Ticket.rate(ticket,
+            request.form.get('value', ''),
+            request.form.get('reason', '')[:4000]))
 
 
 @blueprint.route('/tra-cuu/<code>/hoi-them', methods=['POST'])
 @limiter.limit(track_limit)
 @tryton.transaction()
 def ask(code):
+    "The submitter asks a follow-up question"
+    return case_action(code, 'followup', 'hoi-them',
+        lambda Ticket, ticket: Ticket.ask(ticket,
+            request.form.get('question', '')[:4000]))
+
+
+def case_action(code, name, anchor, action):
+    """Do what the submitter of the tracked case asks, or show why not
+    beside the form of the name"""
     load_site()
     ticket = tracked_ticket(code)
     if ticket is None:
         abort(403)
-    Ticket = pool_get('pakn.ticket')
     try:
-        Ticket.ask(ticket, request.form.get('question', '')[:4000])
+        action(pool_get('pakn.ticket'), ticket)
     except UserError as exception:
         Transaction().rollback()
-        return render_case(ticket, errors={'followup': exception.message},
+        return render_case(ticket, errors={name: exception.message},
             status=400, form=request.form)
     return redirect(
-        url_for('portal.track', code=ticket.code, _anchor='hoi-them'),
-        code=303)
+        url_for('portal.track', code=ticket.code, _anchor=anchor), code=303)
 
 
 @blueprint.route('/tra-cuu/<code>/thoat', methods=['POST'])

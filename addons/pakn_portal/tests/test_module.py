@@ -218,8 +218,6 @@ class PortalTestCase(ModuleTestCase):
     @with_transaction()
     def test_timeline(self):
         "The submitter sees the public steps, not the staff's work"
-        pool = Pool()
-        Ticket = pool.get('pakn.ticket')
         self.setup_world()
         ticket = self.case()
         types = [e.type for e in ticket.events]
