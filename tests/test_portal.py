@@ -438,6 +438,23 @@ class PortalTestCase(unittest.TestCase):
         self.assertIn("Ông/Bà gửi đơn tố cáo đến Thanh tra tỉnh.",
             page.text)
 
+        # On a shared device the submitter leaves the case
+        url = '/tra-cuu/' + self.cases['rejected']['code']
+        response = self.client.post(url + '/thoat', data={
+                'csrf_token': CSRF.search(page.text).group(1)})
+        self.assertEqual(response.status_code, 303)
+        page = self.client.get(url)
+        self.assertNotIn("Thanh tra tỉnh", page.text)
+        self.assertIn('name="phone"', page.text)
+        # The case of the other code stays open in the session
+        page = self.client.get('/tra-cuu/' + self.cases['open']['code'])
+        self.assertIn("Sở Xây dựng", page.text)
+        # The page after a submission needs one
+        self.client.delete_cookie('pakn_session')
+        response = self.client.get('/gui-phan-anh/da-gui')
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response.location.endswith('/gui-phan-anh'))
+
     def test_track_wrong_phone(self):
         "A wrong phone or an unknown code reveal nothing, alike"
         wrong = self.track('published', phone=self.data['other_phone'])
