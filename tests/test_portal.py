@@ -527,6 +527,7 @@ class PortalTestCase(unittest.TestCase):
                 'q=duong&kenh=%s' % self.channel('web'),
                 'tu_ngay=2020-01-01&den_ngay=2099-12-31',
                 'trang=abc&don_vi=xyz&tu_ngay=31/12',
+                'tu_ngay=0001-01-01&den_ngay=9999-12-31',
                 # Punctuation alone is no condition
                 'q=%25', "q='%3B--",
                 ]:
@@ -534,7 +535,7 @@ class PortalTestCase(unittest.TestCase):
         for query in ['q=duong+ngap+benh+vien', 'q=thu+tien+sai',
                 'don_vi=%s' % self.data['units']['health'],
                 'kenh=%s' % self.channel('email'),
-                'den_ngay=2020-01-01', 'trang=2']:
+                'den_ngay=2020-01-01', 'trang=2', 'trang=99999999']:
             self.assertFalse(found(query), query)
         # Shareable URLs: the number and a slug of the title
         response = self.client.get('/cau-tra-loi/%s' % published[

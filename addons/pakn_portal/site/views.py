@@ -31,6 +31,7 @@ _statistics_cache = {}
 # The fields, units and channels offered as filters change rarely
 _choices_cache = {}
 CHOICES_TTL = 300
+MAX_PAGE = 500
 
 
 def pool_get(name):
@@ -82,10 +83,12 @@ def int_arg(name):
 
 
 def date_arg(name):
+    "The date of the argument, if it is one of this century"
     try:
-        return dt.date.fromisoformat(request.args.get(name, ''))
+        date = dt.date.fromisoformat(request.args.get(name, ''))
     except ValueError:
         return None
+    return date if dt.date(2000, 1, 1) <= date < dt.date(2100, 1, 1) else None
 
 
 def local_midnight_utc(date, timezone):
@@ -321,7 +324,8 @@ def forget(code):
 def answers():
     config = load_site()
     Publication = pool_get('pakn.portal.publication')
-    page = max(int_arg('trang') or 1, 1)
+    # Deep pages cost a scan of what comes before them: searching narrows
+    page = min(max(int_arg('trang') or 1, 1), MAX_PAGE)
     size = current_app.config['PORTAL_PAGE_SIZE']
     date_from, date_to = date_arg('tu_ngay'), date_arg('den_ngay')
     filters = {
