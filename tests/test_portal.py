@@ -370,6 +370,42 @@ class PortalTestCase(unittest.TestCase):
             response.text)
         self.assert_nothing_saved(before)
 
+    def test_odd_input(self):
+        "Odd input gets a page of the site, never an error of the server"
+        before = self.counts()
+        response = self.client.post('/gui-phan-anh', data=self.submission(
+                content="Ổ gà lớn " * 2500))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('id="content-error"', response.text)
+        self.assertShows(response, self.site_message(
+                "This is longer than %(count)s characters: please shorten "
+                "it, or attach the text as a PDF file.", count=20000))
+        self.assertEqual(self.counts(), before)
+        response = self.client.post('/gui-phan-anh', data=self.submission(
+                submitter_name="Lê\x00 Văn Tám", content="Ổ gà\x00 lớn " * 1000,
+                submitter_type='admin', field='99999999999'))
+        self.assertEqual(response.status_code, 303)
+        code = re.search(r'id="tracking-code">([^<]+)<',
+            self.client.get(response.location).text).group(1)
+        with self.transaction():
+            ticket, = self.pool().get('pakn.ticket').search([
+                    ('code', '=', code)])
+            self.assertEqual(ticket.submitter_name, "Lê Văn Tám")
+            self.assertEqual(ticket.submitter_type, 'person')
+            self.assertIsNone(ticket.field)
+            self.assertNotIn('\x00', ticket.content)
+        for path in ['/cau-tra-loi/99999999999999999999',
+                '/cau-tra-loi/2147483648-x', '/tra-cuu/%00%00',
+                '/tra-cuu/' + 'A' * 5000, '/cau-tra-loi?q=%00' + 'a' * 5000,
+                '/goi-y?q=%00%00%00%00%00%00%00%00%00',
+                '/thong-ke?nam=99999999', '/tep/' + 'x' * 3000]:
+            response = self.client.get(path)
+            self.assertIn(response.status_code, {200, 404}, path)
+        response = self.client.post('/tra-cuu', data={
+                'csrf_token': self.token('/tra-cuu'),
+                'code': 'PAKN-2026-000001-A\x00', 'phone': '09\x001'})
+        self.assertEqual(response.status_code, 404)
+
     def test_csrf(self):
         "A form without its token, or with a forged one, is refused"
         before = self.counts()
@@ -646,6 +682,10 @@ class PortalTestCase(unittest.TestCase):
             self.assertEqual(rating.unit.id,
                 self.data['units']['construction'])
 
+        response = self.client.post(url + '/hoi-them', data={
+                'csrf_token': token, 'question': 'Tại sao? ' * 500})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('id="followup-error"', response.text)
         response = self.client.post(url + '/hoi-them', data={
                 'csrf_token': token, 'question': '   '})
         self.assertEqual(response.status_code, 400)

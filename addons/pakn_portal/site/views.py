@@ -13,6 +13,7 @@ from flask import (
     Blueprint, abort, current_app, g, make_response, redirect,
     render_template, request, session, url_for)
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
@@ -32,6 +33,17 @@ _statistics_cache = {}
 _choices_cache = {}
 CHOICES_TTL = 300
 MAX_PAGE = 500
+# The longest reason of a rating, or follow-up question
+ANSWER_LENGTH = 4000
+# The longest texts of a submission, as the form's maxlength says
+LENGTHS = {
+    'submitter_name': 200,
+    'submitter_address': 300,
+    'submitter_phone': 30,
+    'submitter_email': 200,
+    'content': 20000,
+    'matter_place': 300,
+    }
 
 
 def pool_get(name):
@@ -75,6 +87,18 @@ def choices(model):
             if 'sequence' in Model._fields else [('name', 'ASC')])]
     _choices_cache[key] = (time.monotonic(), result)
     return result
+
+
+def text(name, limit=None, values=None):
+    """The text of a form field (or of an argument), cut to the limit if
+    given, without NUL characters, which a database cannot store"""
+    values = request.form if values is None else values
+    return values.get(name, '')[:limit].replace('\x00', '')
+
+
+def too_long(limit):
+    return _("This is longer than %(count)s characters: please shorten "
+        "it, or attach the text as a PDF file.", count=limit)
 
 
 def int_arg(name):
@@ -131,13 +155,13 @@ def submit():
             errors={}, accept=ACCEPT, config=config)
     errors = {}
     values = {
-        'submitter_type': form.get('submitter_type'),
-        'submitter_name': form.get('submitter_name', ''),
-        'submitter_address': form.get('submitter_address', ''),
-        'submitter_phone': form.get('submitter_phone', ''),
-        'submitter_email': form.get('submitter_email', '').strip() or None,
-        'content': form.get('content', ''),
-        'matter_place': form.get('matter_place', ''),
+        'submitter_type': text('submitter_type', 20),
+        'submitter_name': text('submitter_name'),
+        'submitter_address': text('submitter_address'),
+        'submitter_phone': text('submitter_phone'),
+        'submitter_email': text('submitter_email').strip() or None,
+        'content': text('content'),
+        'matter_place': text('matter_place'),
         'confidential': form.get('confidential') == 'on',
         }
     field = form.get('field', '')
@@ -159,6 +183,10 @@ def submit():
     Ticket = pool_get('pakn.ticket')
     # Every mistake at once, so the citizen corrects them in one go
     errors.update(Ticket.portal_errors(values))
+    # What is too long is refused, never cut: nothing sent is lost
+    for name, limit in LENGTHS.items():
+        if len(values[name] or '') > limit:
+            errors[name] = too_long(limit)
     files = []
     for upload in request.files.getlist('attachments'):
         if not upload or not upload.filename:
@@ -214,8 +242,8 @@ def next_steps(config):
 def suggest():
     "Published answers like the text being typed (an HTML fragment)"
     Publication = pool_get('pakn.portal.publication')
-    text = request.args.get('q', '')[:2000]
-    ids = Publication.similar(text) if len(text.strip()) >= 8 else []
+    typed = text('q', 2000, request.args)
+    ids = Publication.similar(typed) if len(typed.strip()) >= 8 else []
     return render_template('_similar.html', similar=publications(ids))
 
 
@@ -246,8 +274,8 @@ def track(code=None):
         code = code.strip().upper()[:40]
     if request.method == 'POST':
         Ticket = pool_get('pakn.ticket')
-        code = (request.form.get('code') or code or '').strip().upper()[:40]
-        ticket = Ticket.portal_find(code, request.form.get('phone', ''))
+        code = (text('code', 40) or code or '').strip().upper()
+        ticket = Ticket.portal_find(code, text('phone', 30))
         if ticket is None:
             return render_template('track_form.html', code=code,
                 not_found=True), 404
@@ -279,8 +307,7 @@ def rate(code):
     "The submitter rates the answer"
     return case_action(code, 'rating', 'danh-gia',
         lambda Ticket, ticket: Ticket.rate(ticket,
-            request.form.get('value', ''),
-            request.form.get('reason', '')[:4000]))
+            text('value', 20), text('reason')))
 
 
 @blueprint.route('/tra-cuu/<code>/hoi-them', methods=['POST'])
@@ -290,7 +317,7 @@ def ask(code):
     "The submitter asks a follow-up question"
     return case_action(code, 'followup', 'hoi-them',
         lambda Ticket, ticket: Ticket.ask(ticket,
-            request.form.get('question', '')[:4000]))
+            text('question')))
 
 
 def case_action(code, name, anchor, action):
@@ -300,6 +327,11 @@ def case_action(code, name, anchor, action):
     ticket = tracked_ticket(code)
     if ticket is None:
         abort(403)
+    for field in ['reason', 'question']:
+        if len(text(field)) > ANSWER_LENGTH:
+            return render_case(ticket,
+                errors={name: too_long(ANSWER_LENGTH)},
+                status=400, form=request.form)
     try:
         action(pool_get('pakn.ticket'), ticket)
     except UserError as exception:
@@ -329,7 +361,7 @@ def answers():
     size = current_app.config['PORTAL_PAGE_SIZE']
     date_from, date_to = date_arg('tu_ngay'), date_arg('den_ngay')
     filters = {
-        'text': request.args.get('q', '')[:200],
+        'text': text('q', 200, request.args),
         'field': int_arg('linh_vuc'),
         'unit': int_arg('don_vi'),
         'channel': int_arg('kenh'),
@@ -366,6 +398,8 @@ def public_units():
 @tryton.transaction()
 def answer(number, slug=None):
     load_site()
+    if number > 2 ** 31 - 1:
+        abort(404)
     Publication = pool_get('pakn.portal.publication')
     found = Publication.search([('id', '=', number)], limit=1)
     if not found:
