@@ -58,7 +58,7 @@ import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
-from machine import machine, pg_version
+from common import create_database, machine, pg_version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -584,21 +584,6 @@ def psql(sql, database='postgres', fetch=False):
 def database_exists(database):
     return bool(psql("SELECT 1 FROM pg_database WHERE datname = '%s'"
             % database.replace("'", "''"), fetch=True))
-
-
-def create_database(database, tmp):
-    psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
-    psql('CREATE DATABASE "%s" ENCODING \'UTF8\'' % database)
-    passfile = os.path.join(tmp, 'pass')
-    with open(passfile, 'w') as fp:
-        fp.write('bench-1022')
-    env = {**os.environ, 'TRYTOND_DATABASE_URI': URI,
-        'TRYTOND_DATABASE__PATH': tmp, 'TRYTONPASSFILE': passfile}
-    env.pop('TRYTOND_CONFIG', None)
-    subprocess.run([os.path.join(BIN, 'trytond-admin'), '-d', database,
-            '--all', '-u', 'pakn_helpdesk', 'pakn_sms', 'pakn_portal',
-            '--activate-dependencies'],
-        input='\n', text=True, env=env, check=True, capture_output=True)
 
 
 def setup_organisation(pool, database):
@@ -1211,7 +1196,8 @@ def main():
         reuse = args.keep and database_exists(database)
         if not reuse:
             begin = time.perf_counter()
-            create_database(database, tmp)
+            create_database(URI, database,
+                ['pakn_helpdesk', 'pakn_sms', 'pakn_portal'], tmp)
             print("database %s created by trytond-admin in %.1f s"
                 % (database, time.perf_counter() - begin))
         from trytond.pool import Pool

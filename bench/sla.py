@@ -13,15 +13,15 @@
    same work.
 
 Usage: make bench-sla  (or .venv/bin/python bench/sla.py)"""
+import argparse
 import datetime as dt
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 
-from machine import machine, pg_version
+from common import create_database, machine, pg_version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -55,21 +55,6 @@ def psql(sql, database='postgres'):
     import psycopg
     with psycopg.connect(URI, dbname=database, autocommit=True) as conn:
         conn.execute(sql)
-
-
-def create_database(tmp):
-    psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % DATABASE)
-    psql('CREATE DATABASE "%s" ENCODING \'UTF8\'' % DATABASE)
-    passfile = os.path.join(tmp, 'pass')
-    with open(passfile, 'w') as fp:
-        fp.write('bench-1022')
-    env = {**os.environ, 'TRYTOND_DATABASE_URI': URI,
-        'TRYTOND_DATABASE__PATH': tmp, 'TRYTONPASSFILE': passfile}
-    env.pop('TRYTOND_CONFIG', None)
-    subprocess.run([os.path.join(BIN, 'trytond-admin'), '-d', DATABASE,
-            '--all', '-u', 'pakn_helpdesk', '--activate-dependencies'],
-        input='\n', text=True, env=env, check=True, capture_output=True)
-    return env
 
 
 def fill(pool, transaction, start, stop, due_ids):
@@ -134,6 +119,9 @@ def sweep_time(pool, database):
 
 
 def main():
+    argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        epilog="Takes a few minutes; needs PostgreSQL.").parse_args()
     with tempfile.TemporaryDirectory(prefix='pakn-bench-') as tmp:
         # trytond binds its backend when first imported
         os.environ.pop('TRYTOND_CONFIG', None)
@@ -141,7 +129,7 @@ def main():
             TRYTOND_DATABASE__PATH=tmp)
         rate = additions_per_second()
         print("deadline additions: %d/s" % rate)
-        env = create_database(tmp)
+        env = create_database(URI, DATABASE, ['pakn_helpdesk'], tmp)
         from trytond.pool import Pool
         from trytond.transaction import Transaction
         Pool.start()

@@ -1,0 +1,51 @@
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""What the benchmarks share: a PostgreSQL database with the modules, and
+what they say of the machine they ran on."""
+import os
+import platform
+import subprocess
+import sys
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as fp:
+            for line in fp:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+        with open('/proc/meminfo') as fp:
+            memory = int(fp.readline().split()[1]) // 1024 // 1024
+    except OSError:
+        memory = '?'
+    return "%s CPU(s) %s, %s GiB, Python %s" % (
+        os.cpu_count(), cpu, memory, platform.python_version())
+
+
+def pg_version(uri):
+    import psycopg
+    with psycopg.connect(uri, dbname='postgres') as conn:
+        return conn.execute('SHOW server_version').fetchone()[0]
+
+
+def create_database(uri, database, modules, tmp):
+    """(Re)create the PostgreSQL database with the modules activated by
+    trytond-admin; return the environment of trytond for it"""
+    import psycopg
+    with psycopg.connect(uri, dbname='postgres', autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % database)
+        conn.execute('CREATE DATABASE "%s" ENCODING \'UTF8\'' % database)
+    passfile = os.path.join(tmp, 'pass')
+    with open(passfile, 'w') as fp:
+        fp.write('bench-1022')
+    env = {**os.environ, 'TRYTOND_DATABASE_URI': uri,
+        'TRYTOND_DATABASE__PATH': tmp, 'TRYTONPASSFILE': passfile}
+    env.pop('TRYTOND_CONFIG', None)
+    subprocess.run([
+            os.path.join(os.path.dirname(sys.executable), 'trytond-admin'),
+            '-d', database, '--all', '-u', *modules,
+            '--activate-dependencies'],
+        input='\n', text=True, env=env, check=True, capture_output=True)
+    return env
