@@ -753,12 +753,20 @@ class PortalTestCase(unittest.TestCase):
 
     def test_language(self):
         "English on request; the redirect stays on the site"
+        # The words of the rating scale follow the language of each page
+        response = self.track('published')
+        case = response.location
+        self.assertIn(self.site_message("Satisfied"),
+            self.client.get(case).text)
         response = self.client.get('/ngon-ngu/en?next=/cau-tra-loi')
         self.assertEqual(response.status_code, 302)
         self.assertTrue(response.location.endswith('/cau-tra-loi'))
         page = self.client.get('/cau-tra-loi')
         self.assertIn('<html lang="en">', page.text)
         self.assertIn("Published answers", page.text)
+        self.assertIn("Satisfied", self.client.get(case).text)
+        self.assertNotIn(self.site_message("Satisfied"),
+            self.client.get(case).text)
         for target in ['https://evil.example/', '//evil.example/',
                 'javascript:alert(1)']:
             response = self.client.get('/ngon-ngu/vi',

@@ -13,8 +13,9 @@ import logging
 import re
 import unicodedata
 
-from sql import Literal
-from sql.operators import Like
+from sql import Cast, Column, Literal
+from sql.functions import Function
+from sql.operators import BinaryOperator, Like
 
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -82,6 +83,22 @@ def make_title(content):
         return first
     cut = first[:TITLE_LENGTH].rsplit(' ', 1)[0]
     return cut.rstrip(',;:') + '…'
+
+
+class TsMatch(BinaryOperator):
+    __slots__ = ()
+    _operator = '@@'
+
+
+class ToTsQuery(Function):
+    __slots__ = ()
+    _function = 'TO_TSQUERY'
+
+
+class Unaccent(Function):
+    "The IMMUTABLE wrapper of unaccent the module creates"
+    __slots__ = ()
+    _function = 'PAKN_UNACCENT'
 
 
 def is_postgresql():
@@ -234,58 +251,40 @@ class Publication(ModelSQL, ModelView):
         """Return the ids of the published answers matching, newest first,
         and whether there are more after them. The ids are fetched one more
         than asked instead of counting every match."""
+        table = cls.__table__()
+        where = Literal(True)
+        if field:
+            where &= table.field == int(field)
+        if unit:
+            where &= table.unit == int(unit)
+        if channel:
+            where &= table.channel == int(channel)
+        if date_from:
+            where &= table.published_at >= date_from
+        if date_to:
+            where &= table.published_at < date_to
         words = query_words(text)
-        if is_postgresql():
-            # Plain SQL, so that the condition is written exactly as the
-            # expression of the full-text index
-            conditions, params = ['TRUE'], []
-            for column, value in [
-                    ('field', field), ('unit', unit), ('channel', channel)]:
-                if value:
-                    conditions.append(f'"{column}" = %s')
-                    params.append(int(value))
-            if date_from:
-                conditions.append('published_at >= %s')
-                params.append(date_from)
-            if date_to:
-                conditions.append('published_at < %s')
-                params.append(date_to)
-            if words:
-                conditions.append(
-                    f'"{FTS_COLUMN}" @@ to_tsquery(\'simple\', '
-                    'pakn_unaccent(%s))')
-                params.append(' & '.join(w + ':*' for w in words))
-            cursor = Transaction().connection.cursor()
-            cursor.execute(
-                f'SELECT id FROM "{cls._table}" '
-                f'WHERE {" AND ".join(conditions)} '
-                'ORDER BY published_at DESC, id DESC LIMIT %s OFFSET %s',
-                params + [limit + 1, offset])
+        if words and is_postgresql():
+            where &= cls._matches(table, ' & '.join(w + ':*' for w in words))
         else:
-            table = cls.__table__()
-            where = Literal(True)
-            if field:
-                where &= table.field == int(field)
-            if unit:
-                where &= table.unit == int(unit)
-            if channel:
-                where &= table.channel == int(channel)
-            if date_from:
-                where &= table.published_at >= date_from
-            if date_to:
-                where &= table.published_at < date_to
             for word in words:
                 pattern = fold(word).replace('\\', '\\\\').replace(
                     '%', '\\%').replace('_', '\\_')
                 where &= Like(
                     table.search_text, '%' + pattern + '%', escape='\\')
-            cursor = Transaction().connection.cursor()
-            cursor.execute(*table.select(table.id,
-                    where=where,
-                    order_by=[table.published_at.desc, table.id.desc],
-                    limit=limit + 1, offset=offset))
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=where,
+                order_by=[table.published_at.desc, table.id.desc],
+                limit=limit + 1, offset=offset))
         ids = [r[0] for r in cursor]
         return ids[:limit], len(ids) > limit
+
+    @staticmethod
+    def _matches(table, tsquery):
+        "The rows whose search_vector matches the tsquery (PostgreSQL)"
+        return TsMatch(Column(table, FTS_COLUMN), ToTsQuery(
+                Cast(Literal('simple'), 'regconfig'), Unaccent(tsquery)))
 
     @classmethod
     def similar(cls, text, limit=5):
@@ -308,12 +307,10 @@ class Publication(ModelSQL, ModelView):
             # bounded, whatever the number of answers
             ids = []
             for operator, count in [(' & ', limit), (' | ', 200)]:
-                cursor.execute(
-                    f'SELECT id FROM "{cls._table}" '
-                    f'WHERE "{FTS_COLUMN}" @@ to_tsquery(\'simple\', '
-                    'pakn_unaccent(%s)) '
-                    'ORDER BY published_at DESC, id DESC LIMIT %s',
-                    (operator.join(words), count))
+                cursor.execute(*table.select(table.id,
+                        where=cls._matches(table, operator.join(words)),
+                        order_by=[table.published_at.desc, table.id.desc],
+                        limit=count))
                 ids.extend(r[0] for r in cursor if r[0] not in ids)
         else:
             cursor.execute(*table.select(table.id,
