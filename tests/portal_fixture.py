@@ -6,6 +6,7 @@ focal point and a leader each, and cases in every public situation:
 
 - published: answered with an evidence file (and an internal one);
 - published_script: content with a <script>, published;
+- published_personal: content with personal data, published redacted;
 - confidential: answered privately (never public);
 - secret: a state-secret case (never public, not trackable);
 - open: forwarded and extended, with a promised date;
@@ -24,6 +25,11 @@ from trytond.modules.pakn_helpdesk.tests.tools import (
 PASSWORD = 'portal-test-1022'
 PHONE = '0912345678'
 OTHER_PHONE = '0987654321'
+# A question with a name, an ID number, an address, a phone and an email
+PERSONAL_CONTENT = (
+    "Rác tập kết trước nhà tôi ở số 25 đường Hoàng Diệu, phường Phước Ninh "
+    "gây hôi thối. Tôi là Trần Thị Bình, CCCD 048190012345, xin liên hệ "
+    "0905 123 456 hoặc binh.tran@example.vn.")
 # A 1x1 PNG
 PNG = bytes.fromhex(
     '89504e470d0a1a0a0000000d4948445200000001000000010806000000'
@@ -116,6 +122,24 @@ def main(database):
             "Phú bị hỏng nhiều ngày.", unit='health', phone=OTHER_PHONE,
             channel=email),
         "Đơn vị đã thay bóng đèn <b>ngày 20/11</b>.", unit='b')
+    # Personal data typed into the question: detected and hidden when
+    # submitted; the leader hides the name too before approving
+    personal = new(PERSONAL_CONTENT)
+    personal.click('forward')
+    as_user('spec_a')
+    personal = Ticket(personal.id)
+    personal.click('accept')
+    personal.result = "Công ty Môi trường đã chuyển điểm tập kết rác."
+    personal.click('submit')
+    as_user('leader_a')
+    personal = Ticket(personal.id)
+    personal.public_question = personal.public_question.replace(
+        "Trần Thị Bình", "[đã ẩn]")
+    personal.save()
+    personal.click('approve')
+    personal.click('publish')
+    cases['published_personal'] = Ticket(personal.id)
+
     cases['confidential'] = answer(
         new("Tôi phản ánh cán bộ xã Tiên Dương thu tiền sai quy định.",
             confidential=True),

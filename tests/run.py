@@ -144,10 +144,17 @@ def db_cache(backend):
                     digest.update(file.read())
     name = f'{backend}-{digest.hexdigest()[:16]}'
     os.makedirs(CACHE, exist_ok=True)
+    # caches of other sources are removed once unused for a day: another
+    # run on other sources (another checkout's state) may still read them
     for old in os.listdir(CACHE):
-        if old.startswith(backend + '-') and old != name:
-            shutil.rmtree(os.path.join(CACHE, old), ignore_errors=True)
-    return os.path.join(CACHE, name)
+        path = os.path.join(CACHE, old)
+        if (old.startswith(backend + '-') and old != name
+                and time.time() - os.path.getmtime(path) > 24 * 3600):
+            shutil.rmtree(path, ignore_errors=True)
+    path = os.path.join(CACHE, name)
+    os.makedirs(path, exist_ok=True)
+    os.utime(path)
+    return path
 
 
 def run_backend(backend, env, args):

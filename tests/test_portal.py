@@ -15,7 +15,7 @@ from trytond import config
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .portal_fixture import PNG
+from .portal_fixture import PERSONAL_CONTENT, PNG
 from .trytond_server import TrytonServer
 
 FIXTURE = os.path.join(os.path.dirname(__file__), 'portal_fixture.py')
@@ -254,6 +254,163 @@ class PortalTestCase(unittest.TestCase):
                 content="Rác thải tồn đọng ở chợ Hòa Khánh, lần khác."))
         self.assertEqual(other.status_code, 303)
         self.assertEqual(self.counts()[0], before[0] + 1)
+
+    # Duplicates and normalised text
+
+    def browser(self):
+        "Another browser: its own cookie jar, from its own address"
+        client = self.app.test_client()
+        type(self).address += 1
+        client.environ_base['REMOTE_ADDR'] = (
+            '10.1.%d.%d' % divmod(self.address, 250))
+        return client
+
+    def submit_with(self, client, **values):
+        "Submit with the client; return the response and the pages seen"
+        self.client, saved = client, self.client
+        try:
+            response = self.client.post('/gui-phan-anh',
+                data=self.submission(**values),
+                content_type='multipart/form-data')
+        finally:
+            self.client = saved
+        self.assertEqual(response.status_code, 303, response.text)
+        page = client.get(response.location)
+        self.assertEqual(page.status_code, 200)
+        code = re.search(r'id="tracking-code">([^<]+)<', page.text).group(1)
+        return code, [response.text, response.location, page.text]
+
+    def test_submit_duplicate_other_browser(self):
+        "Another browser sending the same never learns the first case"
+        content = "Ống cấp nước trước chợ Cồn bị vỡ, nước chảy tràn ra đường."
+        phone = '0905 222 333'
+        first, second = self.browser(), self.browser()
+        code, _ = self.submit_with(first, content=content,
+            submitter_phone=phone)
+        before = self.counts()
+        other, pages = self.submit_with(second,
+            content="  " + content.upper() + " ", submitter_phone=phone,
+            submitter_name="Người khác",
+            attachments=[(io.BytesIO(PNG), 'ảnh vỡ ống.png')])
+        self.assertNotEqual(other, code)
+        # A new case with the file, a normal confirmation
+        self.assertEqual(self.counts(), (before[0] + 1, before[1] + 1))
+        self.assertIn(self.site_message(
+                "Thank you, your case has been received"), pages[2])
+        self.assertNotIn(self.site_message("You have already sent this"),
+            pages[2])
+        # Its own tracking page, and the first's unreachable
+        own = second.get('/tra-cuu/' + other)
+        self.assertIn(self.site_message("Received by the hotline"),
+            own.text)
+        pages.append(own.text)
+        foreign = second.get('/tra-cuu/' + code)
+        self.assertNotIn(self.site_message("Received by the hotline"),
+            foreign.text)
+        self.assertNotIn('/tra-cuu/%s/' % code, foreign.text)
+        for page in pages:
+            self.assertNotIn(code, page)
+        # The back office has both, the second linked to the first
+        with self.transaction():
+            Ticket = self.pool().get('pakn.ticket')
+            ticket, = Ticket.search([('code', '=', other)])
+            self.assertEqual(ticket.duplicate_of.code, code)
+            self.assertEqual(ticket.state, 'received')
+            self.assertEqual(ticket.submitter_name, "Người khác")
+            self.assertEqual([a.name for a in ticket.attachments],
+                ['ảnh vỡ ống.png'])
+            ticket_id = ticket.id
+        # Each browser sending again gets its own case, nothing more
+        for client, expected in [(second, other), (first, code)]:
+            again, pages = self.submit_with(client, content=content,
+                submitter_phone=phone)
+            self.assertEqual(again, expected)
+            self.assertIn(self.site_message("You have already sent this"),
+                pages[2])
+        self.assertEqual(self.counts(), (before[0] + 1, before[1] + 1))
+        # Once the operator confirms the duplicate, its tracking page says
+        # so without naming the other case
+        with self.transaction() as transaction:
+            Ticket = self.pool().get('pakn.ticket')
+            with transaction.set_user(self.data['users']['operator']):
+                Ticket.mark_duplicate([Ticket(ticket_id)])
+        page = second.get('/tra-cuu/' + other)
+        self.assertIn(self.site_message(
+                "Already handled in another case"), page.text)
+        self.assertShows(page, self.site_message(
+                "A case with the same content was already received: it is "
+                "handled there."))
+        self.assertNotIn(code, page.text)
+
+    def publish_case(self, ticket_id, result):
+        "Handle and publish the case as the staff of construction would"
+        users = self.data['users']
+        with self.transaction() as transaction:
+            Ticket = self.pool().get('pakn.ticket')
+            with transaction.set_user(users['operator']):
+                Ticket.write([Ticket(ticket_id)], {
+                        'lead_unit': self.data['units']['construction']})
+                Ticket.forward([Ticket(ticket_id)])
+            with transaction.set_user(users['spec_a']):
+                Ticket.accept([Ticket(ticket_id)])
+                Ticket.write([Ticket(ticket_id)], {'result': result})
+                Ticket.submit([Ticket(ticket_id)])
+            with transaction.set_user(users['leader_a']):
+                Ticket.approve([Ticket(ticket_id)])
+                Ticket.publish([Ticket(ticket_id)])
+
+    def test_submit_nfd(self):
+        "A case sent in NFD is found in NFC and NFD, its mask keeps marks"
+        import unicodedata
+
+        def nfd(text):
+            return unicodedata.normalize('NFD', text)
+        name = "Nguyễn Thị Ánh"
+        content = ("Cột điện nghiêng gần chợ Quỳnh Lưu, dây điện võng "
+            "thấp sát mái nhà.")
+        code, _ = self.submit_with(self.client,
+            submitter_name='\u202e' + nfd(name) + '\u200b',
+            content=nfd(content) + '\u2066',
+            submitter_address=nfd("17 Quỳnh Lưu"),
+            attachments=[(io.BytesIO(PNG), nfd('cột điện') + '\u202egnp.png')])
+        with self.transaction():
+            Ticket = self.pool().get('pakn.ticket')
+            for query in [name, nfd(name)]:
+                found = Ticket.search([
+                        ('submitter_name', 'ilike', '%' + query + '%')])
+                self.assertEqual([t.code for t in found], [code])
+            ticket, = found
+            self.assertEqual(ticket.submitter_name, name)
+            self.assertEqual(ticket.content, content)
+            self.assertEqual([a.name for a in ticket.attachments],
+                ['cột điệngnp.png'])
+            ticket_id = ticket.id
+        self.publish_case(ticket_id,
+            "Điện lực đã dựng lại cột và căng lại dây gần chợ Quỳnh Lưu.")
+        with self.transaction():
+            Publication = self.pool().get('pakn.portal.publication')
+            publication, = Publication.search([('ticket', '=', ticket_id)])
+            number = publication.id
+
+        def results(query):
+            response = self.client.get('/cau-tra-loi',
+                query_string={'q': query})
+            self.assertEqual(response.status_code, 200)
+            return re.findall(r'href="/cau-tra-loi/(\d+)-', response.text)
+        for query in ["Quỳnh Lưu võng", "quynh luu vong", "cột điện"]:
+            with self.subTest(query=query):
+                self.assertIn(str(number), results(query))
+                self.assertEqual(results(nfd(query)), results(query))
+                self.assertEqual(results(nfd(query) + '\u200b'),
+                    results(query))
+        similar = self.client.get('/goi-y', query_string={
+                'q': nfd("cột điện nghiêng gần chợ Quỳnh Lưu")})
+        self.assertIn('/cau-tra-loi/%s-' % number, similar.text)
+        page = self.client.get('/cau-tra-loi/%s' % number,
+            follow_redirects=True)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Nguyễn T. Á.", page.text)
+        self.assertNotIn(name, page.text)
 
     def test_submit_missing_fields(self):
         "Each missing field is named in Vietnamese; nothing is saved"
@@ -607,6 +764,57 @@ class PortalTestCase(unittest.TestCase):
         for forged in [links[0][:-2] + 'xx', '/tep/WzEsIDJd.abc',
                 '/tep/1']:
             self.assertEqual(self.client.get(forged).status_code, 404)
+
+    def test_answer_page_redacted(self):
+        "Personal data typed into a question is hidden, in page and URL"
+        case = self.cases['published_personal']
+        number = case['publication']
+        personal = ["Trần Thị Bình", "25 đường Hoàng Diệu", "048190012345",
+            "0905 123 456", "0905123456", "binh.tran@example.vn"]
+        response = self.client.get('/cau-tra-loi/%s' % number)
+        self.assertEqual(response.status_code, 301)
+        location = response.location
+        # the slug has letters only: no digits of the content
+        self.assertRegex(location,
+            r'/cau-tra-loi/%s-rac-tap-ket-truoc-nha-toi-o-phuong-phuoc-'
+            r'ninh[a-z-]*$' % number)
+        self.assertNotRegex(location.split('%s-' % number, 1)[1], r'\d')
+        page = self.client.get(location)
+        self.assertEqual(page.status_code, 200)
+        text = html.unescape(page.text)
+        self.assertIn("Rác tập kết trước nhà tôi ở [đã ẩn], phường Phước "
+            "Ninh gây hôi thối. Tôi là [đã ẩn], CCCD [đã ẩn], xin liên hệ "
+            "[đã ẩn] hoặc [đã ẩn].", text)
+        for private in personal:
+            self.assertNotIn(private, text)
+        self.assertNotIn('binh', location)
+        # nor in the list, the search or the suggestions
+        for path in ['/cau-tra-loi', '/cau-tra-loi?q=hoang+dieu',
+                '/cau-tra-loi?q=phuoc+ninh', '/goi-y?q=rac+phuoc+ninh']:
+            response = self.client.get(path)
+            self.assertEqual(response.status_code, 200)
+            for private in personal:
+                self.assertNotIn(private, html.unescape(response.text))
+        for query in ['binh', '048190012345', 'example']:
+            response = self.client.get('/cau-tra-loi?q=' + query)
+            self.assertNotIn('/cau-tra-loi/%s-' % number, response.text)
+        # the original stays in the case, and the publication says who
+        # hid what
+        with self.transaction():
+            Ticket = self.pool().get('pakn.ticket')
+            ticket = Ticket(case['id'])
+            self.assertEqual(ticket.content, PERSONAL_CONTENT)
+            self.assertEqual(
+                [(r.kind, r.data, r.original, r.user.login)
+                    for r in ticket.redactions], [
+                    ('detected', 'address', "số 25 đường Hoàng Diệu",
+                        'leader_a'),
+                    ('manual', None, "Trần Thị Bình", 'leader_a'),
+                    ('detected', 'id_number', "048190012345", 'leader_a'),
+                    ('detected', 'phone', "0905 123 456", 'leader_a'),
+                    ('detected', 'email', "binh.tran@example.vn",
+                        'leader_a'),
+                    ])
 
     def test_confidential_never_public(self):
         "Confidential and state-secret cases are nowhere public"

@@ -73,8 +73,13 @@ class JsonRpc:
 
 class TrytonServer:
     def __init__(self, database, fixture, languages=(),
-            modules=('pakn_helpdesk', 'pakn_sms', 'pakn_portal')):
+            modules=('pakn_helpdesk', 'pakn_sms', 'pakn_portal'),
+            config=None):
+        """config: extra trytond configuration for the fixture and the
+        server, as TRYTOND_<SECTION>__<KEY> environment variables, e.g.
+        {'TRYTOND_SESSION__AUTHENTICATIONS': 'password+pakn_sms'}"""
         self.database = database
+        self.config = dict(config or {})
         self.modules = list(modules)
         self.fixture = fixture
         self.languages = list(languages)
@@ -96,6 +101,7 @@ class TrytonServer:
             'TRYTOND_DATABASE__PATH': self.tmp,
             'TRYTOND_WEB__ROOT': SAO,
             'TRYTONPASSFILE': passfile,
+            **self.config,
             }
         for name in ['TRYTOND_CONFIG', 'DB_CACHE', 'DB_NAME']:
             env.pop(name, None)

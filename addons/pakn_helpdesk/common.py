@@ -1,6 +1,7 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
+import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -10,6 +11,15 @@ from trytond.i18n import gettext
 from .exceptions import EmailError, PhoneNumberError
 
 REGION = 'VN'
+# The Unicode general categories removed from every text: controls (Cc:
+# C0, DEL and C1, but newline and tab are kept), format characters (Cf:
+# invisible characters that reorder or hide text, among them the
+# bidirectional marks U+200E, U+200F, U+061C, embeddings and overrides
+# U+202A-U+202E, isolates U+2066-U+2069, the zero-width space U+200B, the
+# byte order mark U+FEFF, the joiners U+200C, U+200D, the soft hyphen and
+# the tags) and lone surrogates (Cs), which no database encoding stores
+REMOVED_CATEGORIES = {'Cc', 'Cf', 'Cs'}
+KEPT_CONTROLS = {'\n', '\t'}
 
 
 def normalize_phone(value):
@@ -38,6 +48,33 @@ def check_email(value):
         raise EmailError(gettext(
                 'pakn_helpdesk.msg_email_invalid', email=value))
     return info.normalized
+
+
+def normalize_text(value):
+    """Return the text as the system stores and searches it: in Unicode
+    NFC, line ends as LF, without control or format characters.
+
+    The same words typed on different keyboards (precomposed "Ễ" or "E"
+    with combining marks: NFC and NFD) become the same characters, so they
+    compare, search and fold alike; CR LF and CR become LF; controls other
+    than newline and tab are removed, and so are the invisible format
+    characters (category Cf) that could reorder the text shown (the
+    bidirectional overrides, "RLO") or hide characters in a name or a code
+    (zero-width space, joiners, BOM). The zero-width joiners U+200C and
+    U+200D go too: Vietnamese and English never need them, and kept they
+    make two names that look identical differ for search and for the
+    duplicate rule; the price is that an emoji sequence joined by U+200D
+    shows as its separate emoji. Values that are not text are returned as
+    they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value.isascii() and value.isprintable():
+        return value
+    value = value.replace('\r\n', '\n').replace('\r', '\n')
+    value = ''.join(c for c in value
+        if c in KEPT_CONTROLS
+        or unicodedata.category(c) not in REMOVED_CATEGORIES)
+    return unicodedata.normalize('NFC', value)
 
 
 def normalize_contact_values(values, phone_fields=(), email_fields=()):

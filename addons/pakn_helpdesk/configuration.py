@@ -3,6 +3,7 @@
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
+from .model import IntegrityMixin
 
 # KH2022 Annex I, with the answering unit named instead of
 # "cơ quan chức năng".
@@ -17,7 +18,7 @@ ANSWER_TEMPLATE = (
 ATTACHMENTS_LINE = "Đính kèm: ${names}"
 
 
-class Configuration(ModelSingleton, ModelSQL, ModelView):
+class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
     __name__ = 'pakn.configuration'
     __string__ = "PAKN Configuration"
 

@@ -22,7 +22,10 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .common import now
 from .exceptions import ExtensionError
+from .lifecycle import (
+    CLOSED_STATES, DELIVERING_EVENTS, ENDING_EVENTS, STAGE_EVENTS)
 from .sla import EVENTS, ROLES
+from .model import IntegrityMixin
 
 STATES = [
     ('running', "Running"),
@@ -30,26 +33,10 @@ STATES = [
     ('missed', "Missed"),
     ('cancelled', "Cancelled"),
     ]
-# Events of the case (pakn.ticket.event types) as the events of the stages
-EVENT_MAP = {
-    'received': 'received',
-    'forwarded': 'forwarded',
-    'accepted': 'accepted',
-    'escalated': 'escalated',
-    'submitted': 'submitted',
-    'approved': 'approved',
-    'published': 'answered',
-    'sent_privately': 'answered',
-    'answered_directly': 'answered',
-    }
-# Events after which nothing of the case runs any more
-ENDING_EVENTS = {
-    'rejected', 'duplicate', 'answered_directly', 'published',
-    'sent_privately', 'closed'}
 SWEEP_BATCH = 1000
 
 
-class Deadline(ModelSQL, ModelView):
+class Deadline(IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.ticket.deadline'
     __string__ = "PAKN Case Deadline"
 
@@ -129,7 +116,7 @@ class Deadline(ModelSQL, ModelView):
     def on_event(cls, tickets, event_type):
         "Meet, cancel and start the deadlines after an event of the cases"
         instant = now()
-        stage_event = EVENT_MAP.get(event_type)
+        stage_event = STAGE_EVENTS.get(event_type)
         with without_check_access():
             running = cls.search([
                     ('ticket', 'in', [t.id for t in tickets]),
@@ -295,13 +282,13 @@ class Deadline(ModelSQL, ModelView):
         with without_check_access():
             deadlines = cls.browse(claimed)
             for deadline in deadlines:
-                Ticket._log(
+                Ticket.write_events(
                     [deadline.ticket], 'reminder', deadline.ticket.state,
                     note=deadline.stage.name,
                     unit=deadline.unit.id if deadline.unit else None)
 
 
-class Extension(ModelSQL, ModelView):
+class Extension(IntegrityMixin, ModelSQL, ModelView):
     "Extension (reschedule) of a case's processing, promised to the citizen"
     __name__ = 'pakn.ticket.extension'
     __string__ = "PAKN Extension"
@@ -359,6 +346,7 @@ class Ticket(metaclass=PoolMeta):
         cls._sql_indexes.add(
             Index(t, (t.escalation, Index.Equality(cardinality='low')),
                 where=t.escalation != None))  # noqa: E711
+        cls.event_reactions.append((10, 'deadlines_react'))
         cls._buttons.update({
                 'extend': {
                     'invisible': ~Eval('state').in_(
@@ -431,23 +419,23 @@ class Ticket(metaclass=PoolMeta):
                         ('escalation', '=', 'office'),
                         ('overdue', '=', True),
                         ],
-                    ('state', 'not in', [
-                            'rejected', 'duplicate', 'answered', 'published',
-                            'sent_privately', 'closed']),
+                    ('state', 'not in', CLOSED_STATES),
                     ])
         return domain
 
     @classmethod
-    def _log(cls, tickets, type_, to_state, **kwargs):
+    def deadlines_react(cls, tickets, events):
+        "Start, meet or cancel the deadlines of the cases on their event"
         pool = Pool()
         Deadline = pool.get('pakn.ticket.deadline')
-        events = super()._log(tickets, type_, to_state, **kwargs)
-        if type_ in {'answered_directly', 'published', 'sent_privately'}:
+        if not events:
+            return
+        type_ = events[0].type
+        if type_ in DELIVERING_EVENTS:
             cls.write(
                 [t for t in tickets if t.overdue or t.escalation],
                 {'overdue': False})
         Deadline.on_event(tickets, type_)
-        return events
 
     @classmethod
     def deadline_expired(cls, tickets, action, deadlines):
@@ -455,7 +443,7 @@ class Ticket(metaclass=PoolMeta):
         tickets = list({t.id: t for t in tickets}.values())
         if action == 'escalate_head':
             cls.write(tickets, {'escalation': 'head'})
-            cls._log(
+            cls.write_events(
                 tickets, 'escalated', None,
                 note=lambda t: ', '.join(
                     u.name for u in t.lead_unit.leaders)
@@ -463,13 +451,13 @@ class Ticket(metaclass=PoolMeta):
                 unit=lambda t: t.lead_unit.id if t.lead_unit else None)
         elif action == 'forward_office':
             cls.write(tickets, {'escalation': 'office', 'overdue': True})
-            cls._log(tickets, 'escalated_office', None)
+            cls.write_events(tickets, 'escalated_office', None)
         elif action == 'mark_overdue':
             cls.write(tickets, {'overdue': True})
-            cls._log(tickets, 'overdue', None, note=lambda t: (
+            cls.write_events(tickets, 'overdue', None, note=lambda t: (
                     t.sla_profile.overdue_label if t.sla_profile else None))
         else:
-            cls._log(tickets, 'deadline_missed', None, note=lambda t: ', '.join(
+            cls.write_events(tickets, 'deadline_missed', None, note=lambda t: ', '.join(
                     d.stage.name for d in deadlines if d.ticket == t))
 
     @classmethod
@@ -546,7 +534,7 @@ class Ticket(metaclass=PoolMeta):
                     'remind_at': remind_at,
                     'reminded': False,
                     })
-        cls._log(
+        cls.write_events(
             [ticket], 'extended', ticket.state, note=reason,
             unit=ticket.lead_unit.id if ticket.lead_unit else None,
             content=promised.isoformat(' '))

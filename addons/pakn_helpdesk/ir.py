@@ -7,6 +7,7 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 
 from .exceptions import TicketValidationError
+from .model import normalize_text_values
 
 
 class Rule(metaclass=PoolMeta):
@@ -46,6 +47,12 @@ class Attachment(metaclass=PoolMeta):
             ], "PAKN Kind",
         help="For attachments of a case: what the file is. Only evidence "
         "is published with the answer.")
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        # The names of the files are texts that enter the system too
+        values = super().preprocess_values(mode, values)
+        return normalize_text_values(cls, values)
 
     @classmethod
     def validate_fields(cls, attachments, field_names):

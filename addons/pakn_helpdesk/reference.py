@@ -2,9 +2,10 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+from .model import IntegrityMixin
 
 
-class _CodedMixin(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+class _CodedMixin(IntegrityMixin, DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     name = fields.Char("Name", required=True)
     code = fields.Char("Code", required=True, strip=True)
 

@@ -17,6 +17,7 @@ from trytond.pyson import Eval
 
 from .common import search_code_or_name
 from .exceptions import SLAValidationError
+from .model import IntegrityMixin
 
 ROLES = [
     ('operator', "Operator"),
@@ -54,7 +55,7 @@ RATING_SCALES = [
     ]
 
 
-class Profile(DeactivableMixin, ModelSQL, ModelView):
+class Profile(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pakn.sla.profile'
     __string__ = "PAKN Regulation Profile"
 
@@ -144,7 +145,7 @@ class Profile(DeactivableMixin, ModelSQL, ModelView):
         return stages
 
 
-class Stage(sequence_ordered(), ModelSQL, ModelView):
+class Stage(IntegrityMixin, sequence_ordered(), ModelSQL, ModelView):
     __name__ = 'pakn.sla.stage'
     __string__ = "PAKN Deadline Stage"
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+    Index, ModelSQL, ModelStorage, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
@@ -15,52 +15,12 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .common import normalize_contact_values, now
+from .lifecycle import EVENT_TYPES, OPEN_STATES, STATES
 from .exceptions import (
     EventModificationError, TicketRoleError, TicketValidationError,
     TicketWorkflowError)
+from .model import IntegrityMixin
 
-STATES = [
-    ('received', "Received"),
-    ('clarification', "Clarification Requested"),
-    ('rejected', "Rejected"),
-    ('duplicate', "Duplicate"),
-    ('answered', "Answered Directly"),
-    ('forwarded', "Forwarded"),
-    ('processing', "Processing"),
-    ('waiting_approval', "Waiting for Approval"),
-    ('approved', "Approved"),
-    ('published', "Published"),
-    ('sent_privately', "Sent Privately"),
-    ('closed', "Closed"),
-    ]
-# States in which the case is still being handled
-OPEN_STATES = [
-    'received', 'clarification', 'forwarded', 'processing',
-    'waiting_approval', 'approved']
-EVENT_TYPES = [
-    ('received', "Received"),
-    ('rejected', "Rejected"),
-    ('duplicate', "Marked as Duplicate"),
-    ('clarification_requested', "Clarification Requested"),
-    ('resubmitted', "Received Again"),
-    ('answered_directly', "Answered Directly"),
-    ('forwarded', "Forwarded"),
-    ('returned', "Returned as Not Competent"),
-    ('accepted', "Accepted"),
-    ('contributed', "Contribution Given"),
-    ('submitted', "Submitted for Approval"),
-    ('sent_back', "Sent Back"),
-    ('approved', "Approved"),
-    ('published', "Published"),
-    ('sent_privately', "Sent Privately"),
-    ('closed', "Closed"),
-    ('escalated', "Escalated to the Unit Head"),
-    ('escalated_office', "Forwarded to the Supervising Office"),
-    ('overdue', "Marked Overdue"),
-    ('deadline_missed', "Deadline Missed"),
-    ('reminder', "Reminder"),
-    ('extended', "Extended"),
-    ]
 # Letters and digits that cannot be confused when read over the phone
 CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
 CODE_RANDOM_LENGTH = 3
@@ -73,10 +33,23 @@ SECRET_CLEARED_FIELDS = [
     ]
 
 _intake = ~Eval('state').in_(['received', 'clarification'])
+# What the submitter gave is fixed once the case is received (saved): a
+# mistake is corrected with the correct_intake step, which writes an event
+_received = Eval('id', -1) > 0
 _secret = Bool(Eval('state_secret'))
+# States before the leader's approval: confidentiality may still be lowered
+BEFORE_APPROVAL = [
+    'received', 'clarification', 'forwarded', 'processing',
+    'waiting_approval']
+# The fields of intake that only correct_intake changes once received
+INTAKE_FIELDS = [
+    'channel', 'received_at', 'recording_ref', 'submitter_type',
+    'submitter_name', 'submitter_address', 'submitter_phone',
+    'submitter_email', 'content', 'matter_place', 'matter_time',
+    ]
 
 
-class Ticket(Workflow, ModelSQL, ModelView):
+class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'pakn.ticket'
     __string__ = "PAKN Case"
     _rec_name = 'code'
@@ -90,17 +63,17 @@ class Ticket(Workflow, ModelSQL, ModelView):
     # Intake
     channel = fields.Many2One(
         'pakn.channel', "Channel", required=True, ondelete='RESTRICT',
-        states={'readonly': _intake})
+        states={'readonly': _received})
     channel_phone = fields.Function(
         fields.Boolean("Phone Channel"), 'on_change_with_channel_phone')
     received_at = fields.DateTime(
-        "Received at", required=True, states={'readonly': _intake})
+        "Received at", required=True, states={'readonly': _received})
     recording_ref = fields.Char(
         "Call Recording", strip=True,
         states={
             'invisible': ~Eval('channel_phone') | _secret,
             'required': Bool(Eval('channel_phone')) & ~_secret,
-            'readonly': _intake,
+            'readonly': _received,
             },
         help="The reference of the call recording in the switchboard.")
     operator = fields.Many2One(
@@ -111,47 +84,47 @@ class Ticket(Workflow, ModelSQL, ModelView):
             ('person', "Person"),
             ('organisation', "Organisation"),
             ], "Submitter Type", required=True,
-        states={'readonly': _intake, 'invisible': _secret})
+        states={'readonly': _received, 'invisible': _secret})
     submitter_name = fields.Char(
         "Full Name", strip=True,
         states={
-            'readonly': _intake,
+            'readonly': _received,
             'required': ~_secret,
             'invisible': _secret,
             },
         help="The full name of the person or of the organisation.")
     submitter_address = fields.Char(
         "Contact Address", strip=True,
-        states={'readonly': _intake, 'invisible': _secret})
+        states={'readonly': _received, 'invisible': _secret})
     submitter_phone = fields.Char(
         "Phone",
         states={
-            'readonly': _intake,
+            'readonly': _received,
             'required': ~_secret,
             'invisible': _secret,
             })
     submitter_email = fields.Char(
-        "Email", states={'readonly': _intake, 'invisible': _secret})
+        "Email", states={'readonly': _received, 'invisible': _secret})
 
     # Content
     content = fields.Text(
         "Content",
         states={
-            'readonly': _intake,
+            'readonly': _received,
             'required': ~_secret,
             'invisible': _secret,
             })
     matter_place = fields.Char(
         "Place of the Matter",
-        states={'readonly': _intake, 'invisible': _secret})
+        states={'readonly': _received, 'invisible': _secret})
     matter_time = fields.DateTime(
         "Time of the Matter",
-        states={'readonly': _intake, 'invisible': _secret})
+        states={'readonly': _received, 'invisible': _secret})
     attachments = fields.One2Many(
         'ir.attachment', 'resource', "Attachments",
         states={'invisible': _secret})
     confidential = fields.Boolean(
-        "Confidentiality Requested", states={'readonly': _intake},
+        "Confidentiality Requested", states={'readonly': _received},
         help="The submitter asked to keep the case confidential: its "
         "answer is sent to the submitter only and never published.")
     urgent = fields.Boolean(
@@ -159,7 +132,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         help="An urgent incident of technical infrastructure "
         "(electricity, water, drainage, trees, lighting, telecoms).")
     state_secret = fields.Boolean(
-        "State Secret", states={'readonly': _intake},
+        "State Secret", states={'readonly': _received},
         help="The case contains state secrets: it is handled outside the "
         "system, which stores only its reference and handling unit.")
     secret_reference = fields.Char(
@@ -167,7 +140,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         states={
             'invisible': ~_secret,
             'required': _secret,
-            'readonly': _intake,
+            'readonly': _received,
             },
         help="The reference number of the document handled outside the "
         "system.")
@@ -277,6 +250,13 @@ class Ticket(Workflow, ModelSQL, ModelView):
     def __setup__(cls):
         cls.code.search_unaccented = False
         super().__setup__()
+        # The reactions to the events of the steps: (order, method name),
+        # run in order by react_to_events. Modules register theirs:
+        #  10 pakn_helpdesk: deadlines start, are met or cancelled
+        #  20 pakn_portal: the public row is written or withdrawn
+        #  30 pakn_sms: messages are queued (they see the deadlines and
+        #     the public row of the same step)
+        cls.event_reactions = []
         t = cls.__table__()
         cls._sql_constraints += [
             ('code_unique', Unique(t, t.code),
@@ -393,6 +373,22 @@ class Ticket(Workflow, ModelSQL, ModelView):
                         | ~Eval('confidential')),
                     'icon': 'tryton-email',
                     'depends': ['state', 'confidential'],
+                    },
+                'correct_intake': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES) | _secret,
+                    'icon': 'tryton-edit',
+                    'depends': ['state', 'state_secret'],
+                    },
+                'raise_confidentiality': {
+                    'invisible': Bool(Eval('confidential')) | _secret,
+                    'icon': 'tryton-lock',
+                    'depends': ['confidential', 'state_secret'],
+                    },
+                'lower_confidentiality': {
+                    'invisible': (~Eval('confidential')
+                        | ~Eval('state').in_(BEFORE_APPROVAL)),
+                    'icon': 'tryton-unlock',
+                    'depends': ['confidential', 'state'],
                     },
                 'close': {
                     'invisible': ~(
@@ -569,7 +565,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
     def on_modification(cls, mode, tickets, field_names=None):
         super().on_modification(mode, tickets, field_names=field_names)
         if mode == 'create':
-            cls._log(tickets, 'received', None)
+            cls.write_events(tickets, 'received', None)
 
     # Answer
 
@@ -653,17 +649,19 @@ class Ticket(Workflow, ModelSQL, ModelView):
     # Helpers of the workflow
 
     @classmethod
-    def _log(cls, tickets, type_, to_state, note=None, unit=None,
+    def write_events(cls, tickets, type_, to_state, note=None, unit=None,
             content=None):
-        """Write one event per case: who, when, from which state to which.
+        """Write one event per case: who, when, from which state to which,
+        then run the reactions to them (react_to_events); return the
+        events. Every step of a case calls it once its checks passed.
 
-        Return the events: other modules extend this hook to act on them."""
+        note, unit and content are values or functions of the case."""
         pool = Pool()
         Event = pool.get('pakn.ticket.event')
         instant = now()
         user = Transaction().user or None
         with without_check_access():
-            return Event.create([{
+            events = Event.create([{
                         'ticket': t.id,
                         'user': user,
                         'date': instant,
@@ -674,6 +672,18 @@ class Ticket(Workflow, ModelSQL, ModelView):
                         'unit': unit(t) if callable(unit) else unit,
                         'content': content(t) if callable(content) else content,
                         } for t in tickets])
+        cls.react_to_events(tickets, events)
+        return events
+
+    @classmethod
+    def react_to_events(cls, tickets, events):
+        """Run the reactions of the modules to events just written for
+        tickets (one event per case, of one type), in the order of
+        event_reactions. A reaction is a classmethod of pakn.ticket taking
+        (tickets, events); it runs in the transaction of the step, so what
+        it writes exists if and only if the step happened."""
+        for _, name in sorted(cls.event_reactions):
+            getattr(cls, name)(tickets, events)
 
     @classmethod
     def _require(cls, tickets, field_name, message):
@@ -728,7 +738,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         cls._require(
             tickets, 'reject_reason', 'msg_ticket_reject_reason_required')
         cls._require(tickets, 'guidance', 'msg_ticket_reject_reason_required')
-        cls._log(
+        cls.write_events(
             tickets, 'rejected', 'rejected',
             note=lambda t: '%s\n%s' % (t.reject_reason, t.guidance))
 
@@ -743,7 +753,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                 raise TicketWorkflowError(gettext(
                         'pakn_helpdesk.msg_ticket_duplicate_self',
                         ticket=ticket.rec_name))
-        cls._log(
+        cls.write_events(
             tickets, 'duplicate', 'duplicate',
             note=lambda t: t.duplicate_of.code)
 
@@ -755,7 +765,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         cls._require(
             tickets, 'clarification_request',
             'msg_ticket_clarification_required')
-        cls._log(
+        cls.write_events(
             tickets, 'clarification_requested', 'clarification',
             note=lambda t: t.clarification_request)
 
@@ -763,7 +773,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('received')
     def resubmit(cls, tickets):
-        cls._log(tickets, 'resubmitted', 'received')
+        cls.write_events(tickets, 'resubmitted', 'received')
 
     @classmethod
     @ModelView.button
@@ -781,7 +791,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
             ticket.answer_text = ticket.render_answer(hotline)
             ticket.answered_at = instant
         cls.save(tickets)
-        cls._log(
+        cls.write_events(
             tickets, 'answered_directly', 'answered',
             content=lambda t: t.answer_text)
 
@@ -809,7 +819,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         def note(ticket):
             if ticket.coordinating_units:
                 return ', '.join(u.name for u in ticket.coordinating_units)
-        cls._log(
+        cls.write_events(
             tickets, 'forwarded', 'forwarded', note=note,
             unit=lambda t: t.lead_unit.id)
 
@@ -822,7 +832,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         cls._check_unit_role(tickets)
         cls._require(
             tickets, 'return_reason', 'msg_ticket_return_reason_required')
-        cls._log(
+        cls.write_events(
             tickets, 'returned', 'received',
             note=lambda t: t.return_reason, unit=lambda t: t.lead_unit.id)
         cls.write(tickets, {
@@ -843,7 +853,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                     user_id, role='focal_point', ancestors=False):
                 ticket.focal_point = user_id
         cls.save(tickets)
-        cls._log(
+        cls.write_events(
             tickets, 'accepted', 'processing',
             unit=lambda t: t.lead_unit.id)
 
@@ -860,7 +870,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
         cls._check_unit_role(tickets)
         cls._require(tickets, 'result', 'msg_ticket_result_required')
         cls.write(tickets, {'remarks': None})
-        cls._log(
+        cls.write_events(
             tickets, 'submitted', 'waiting_approval',
             unit=lambda t: t.lead_unit.id, content=lambda t: t.result)
 
@@ -870,7 +880,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
     def send_back(cls, tickets):
         cls._check_unit_role(tickets, role='leader')
         cls._require(tickets, 'remarks', 'msg_ticket_remarks_required')
-        cls._log(
+        cls.write_events(
             tickets, 'sent_back', 'processing', note=lambda t: t.remarks,
             unit=lambda t: t.lead_unit.id)
 
@@ -887,7 +897,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
             ticket.approved_by = Transaction().user or None
             ticket.approved_at = instant
         cls.save(tickets)
-        cls._log(
+        cls.write_events(
             tickets, 'approved', 'approved', unit=lambda t: t.lead_unit.id,
             content=lambda t: t.answer_text)
 
@@ -908,7 +918,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                         'pakn_helpdesk.msg_ticket_publish_confidential',
                         ticket=ticket.rec_name))
         cls.write(tickets, {'answered_at': now()})
-        cls._log(tickets, 'published', 'published')
+        cls.write_events(tickets, 'published', 'published')
 
     @classmethod
     @ModelView.button
@@ -921,7 +931,7 @@ class Ticket(Workflow, ModelSQL, ModelView):
                         'pakn_helpdesk.msg_ticket_private_not_confidential',
                         ticket=ticket.rec_name))
         cls.write(tickets, {'answered_at': now()})
-        cls._log(tickets, 'sent_privately', 'sent_privately')
+        cls.write_events(tickets, 'sent_privately', 'sent_privately')
 
     @classmethod
     @ModelView.button
@@ -932,10 +942,118 @@ class Ticket(Workflow, ModelSQL, ModelView):
                 raise TicketWorkflowError(gettext(
                         'pakn_helpdesk.msg_ticket_close_secret_only',
                         ticket=ticket.rec_name))
-        cls._log(tickets, 'closed', 'closed')
+        cls.write_events(tickets, 'closed', 'closed')
 
 
-class TicketCoordinatingUnit(ModelSQL):
+    @classmethod
+    @ModelView.button_action('pakn_helpdesk.wizard_ticket_correct_intake')
+    def correct_intake(cls, tickets):
+        pass
+
+    @classmethod
+    @ModelView.button_action('pakn_helpdesk.wizard_ticket_confidentiality')
+    def raise_confidentiality(cls, tickets):
+        pass
+
+    @classmethod
+    @ModelView.button_action('pakn_helpdesk.wizard_ticket_confidentiality')
+    def lower_confidentiality(cls, tickets):
+        pass
+
+    @classmethod
+    def apply_intake_correction(cls, ticket, values, reason):
+        """Correct the intake data of the case with values (field: new
+        value) for the reason; write an event with the old and new values.
+        Return whether anything changed."""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        reason = (reason or '').strip()
+        if Transaction().user and not ({
+                    ModelData.get_id('pakn_helpdesk', 'group_operator'),
+                    ModelData.get_id('pakn_helpdesk', 'group_office'),
+                    } & set(User.get_groups())):
+            raise TicketRoleError(gettext(
+                    'pakn_helpdesk.msg_ticket_correction_role',
+                    ticket=ticket.rec_name))
+        if not reason:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_correction_reason',
+                    ticket=ticket.rec_name))
+        if ticket.state not in OPEN_STATES or ticket.state_secret:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_correction_state',
+                    ticket=ticket.rec_name))
+        values = {k: v for k, v in values.items() if k in INTAKE_FIELDS}
+        values = cls.preprocess_values('write', values)
+        changes = {}
+        for name, value in values.items():
+            old = getattr(ticket, name)
+            if isinstance(old, ModelStorage):
+                old = old.id
+            if isinstance(value, str):
+                value = value.strip() or None
+            if old != value:
+                changes[name] = (old, value)
+        if not changes:
+            return False
+        cls.write([ticket], {k: v for k, (_, v) in changes.items()})
+        ticket = cls(ticket.id)
+        ticket.check_content()
+
+        def show(name, value):
+            field = cls._fields[name]
+            if value is None:
+                return ''
+            if isinstance(field, fields.Many2One):
+                return Pool().get(field.model_name)(value).rec_name
+            if isinstance(value, dt.datetime):
+                return value.isoformat(sep=' ', timespec='minutes')
+            return str(value)
+        content = '\n'.join(
+            '%s: %s → %s' % (cls._fields[n].string, show(n, o), show(n, v))
+            for n, (o, v) in changes.items())
+        cls.write_events(
+            [ticket], 'intake_corrected', None, note=reason,
+            content=content)
+        return True
+
+    @classmethod
+    def change_confidentiality(cls, ticket, confidential, reason):
+        """Mark the case confidential (anyone who handles it, at any time:
+        a published answer is withdrawn from the portal at once) or lift
+        it (the supervising office only, with a reason, before approval)"""
+        reason = (reason or '').strip() or None
+        if bool(ticket.confidential) == bool(confidential):
+            return False
+        if ticket.state_secret:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_secret_no_answer',
+                    ticket=ticket.rec_name))
+        if confidential:
+            cls.write([ticket], {'confidential': True})
+            cls.write_events(
+                [ticket], 'confidentiality_raised', None, note=reason)
+            return True
+        if Transaction().user and not cls._is_office():
+            raise TicketRoleError(gettext(
+                    'pakn_helpdesk.msg_ticket_lower_confidentiality_office',
+                    ticket=ticket.rec_name))
+        if ticket.state not in BEFORE_APPROVAL:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_lower_confidentiality_state',
+                    ticket=ticket.rec_name))
+        if not reason:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_lower_confidentiality_reason',
+                    ticket=ticket.rec_name))
+        cls.write([ticket], {'confidential': False})
+        cls.write_events(
+            [ticket], 'confidentiality_lowered', None, note=reason)
+        return True
+
+
+class TicketCoordinatingUnit(IntegrityMixin, ModelSQL):
     __name__ = 'pakn.ticket-pakn.unit'
     __string__ = "PAKN Case - Coordinating Unit"
     ticket = fields.Many2One(
@@ -954,7 +1072,7 @@ class TicketCoordinatingUnit(ModelSQL):
                 })
 
 
-class TicketEvent(ModelSQL, ModelView):
+class TicketEvent(IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.ticket.event'
     __string__ = "PAKN Case Event"
     ticket = fields.Many2One(
@@ -994,7 +1112,7 @@ class TicketEvent(ModelSQL, ModelView):
                     'pakn_helpdesk.msg_event_modify'))
 
 
-class TicketContribution(ModelSQL, ModelView):
+class TicketContribution(IntegrityMixin, ModelSQL, ModelView):
     "Contribution of a coordinating unit to the lead unit's answer"
     __name__ = 'pakn.ticket.contribution'
     __string__ = "PAKN Contribution"
@@ -1078,7 +1196,7 @@ class TicketContribute(Wizard):
                         'date': now(),
                         'content': content,
                         }])
-        Ticket._log(
+        Ticket.write_events(
             [ticket], 'contributed', ticket.state, note=content,
             unit=unit.id)
         return 'end'
@@ -1094,3 +1212,94 @@ class TicketContributeStart(ModelView):
         'pakn.unit', "Coordinating Unit", required=True,
         domain=[('id', 'in', Eval('units', []))])
     content = fields.Text("Contribution", required=True)
+
+
+class TicketCorrectIntake(Wizard):
+    "Correct the intake data of a case, with a reason"
+    __name__ = 'pakn.ticket.correct_intake'
+    start = StateView(
+        'pakn.ticket.correct_intake.start',
+        'pakn_helpdesk.ticket_correct_intake_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Correct", 'correct', 'tryton-ok', default=True),
+            ])
+    correct = StateTransition()
+
+    def default_start(self, fields):
+        ticket = self.record
+        values = {'ticket': ticket.id}
+        for name in INTAKE_FIELDS:
+            value = getattr(ticket, name)
+            values[name] = value.id if isinstance(value, ModelStorage) \
+                else value
+        return values
+
+    def transition_correct(self):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Ticket.apply_intake_correction(self.record, {
+                n: getattr(self.start, n) for n in INTAKE_FIELDS},
+            self.start.reason)
+        return 'end'
+
+
+class TicketCorrectIntakeStart(ModelView):
+    __name__ = 'pakn.ticket.correct_intake.start'
+    __string__ = "PAKN Correct Intake Data"
+    ticket = fields.Many2One('pakn.ticket', "Case", readonly=True)
+    channel = fields.Many2One('pakn.channel', "Channel", required=True)
+    received_at = fields.DateTime("Received at", required=True)
+    recording_ref = fields.Char("Call Recording")
+    submitter_type = fields.Selection([
+            ('person', "Person"),
+            ('organisation', "Organisation"),
+            ], "Submitter Type", required=True)
+    submitter_name = fields.Char("Full Name", required=True)
+    submitter_address = fields.Char("Contact Address")
+    submitter_phone = fields.Char("Phone", required=True)
+    submitter_email = fields.Char("Email")
+    content = fields.Text("Content", required=True)
+    matter_place = fields.Char("Place of the Matter")
+    matter_time = fields.DateTime("Time of the Matter")
+    reason = fields.Text(
+        "Reason", required=True,
+        help="Why the data given by the submitter are corrected: it is "
+        "kept in the history with the old and new values.")
+
+
+class TicketConfidentiality(Wizard):
+    "Mark a case confidential, or lift its confidentiality"
+    __name__ = 'pakn.ticket.confidentiality'
+    start = StateView(
+        'pakn.ticket.confidentiality.start',
+        'pakn_helpdesk.ticket_confidentiality_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Confirm", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'ticket': self.record.id,
+            'confidential': not self.record.confidential,
+            }
+
+    def transition_apply(self):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Ticket.change_confidentiality(
+            self.record, not self.record.confidential, self.start.reason)
+        return 'end'
+
+
+class TicketConfidentialityStart(ModelView):
+    __name__ = 'pakn.ticket.confidentiality.start'
+    __string__ = "PAKN Change Confidentiality"
+    ticket = fields.Many2One('pakn.ticket', "Case", readonly=True)
+    confidential = fields.Boolean(
+        "Confidential", readonly=True,
+        help="The case after the change: confidential (never published, "
+        "withdrawn from the portal if it was) or not.")
+    reason = fields.Text(
+        "Reason", states={'required': ~Eval('confidential')},
+        help="Required to lift the confidentiality.")

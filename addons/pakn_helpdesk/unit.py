@@ -8,6 +8,7 @@ from trytond.pyson import Eval
 
 from .common import normalize_contact_values, search_code_or_name
 from .exceptions import UnitValidationError
+from .model import IntegrityMixin
 
 KINDS = [
     ('province_office', "Provincial Office"),
@@ -21,7 +22,7 @@ KINDS = [
     ]
 
 
-class Unit(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
+class Unit(IntegrityMixin, DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'pakn.unit'
     __string__ = "PAKN Unit"
 
@@ -144,7 +145,7 @@ def _clear_units_cache():
     User._get_pakn_units_cache.clear()
 
 
-class _UnitUserMixin(ModelSQL):
+class _UnitUserMixin(IntegrityMixin, ModelSQL):
     unit = fields.Many2One(
         'pakn.unit', "Unit", required=True, ondelete='CASCADE')
     user = fields.Many2One(

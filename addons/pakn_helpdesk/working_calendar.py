@@ -26,6 +26,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 
 from .exceptions import CalendarValidationError
+from .model import IntegrityMixin
 
 WEEKDAYS = [
     ('0', "Monday"),
@@ -156,7 +157,7 @@ def _seconds(time):
     return time.hour * 3600 + time.minute * 60 + time.second
 
 
-class Calendar(DeactivableMixin, ModelSQL, ModelView):
+class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pakn.calendar'
     __string__ = "PAKN Working Calendar"
 
@@ -257,7 +258,7 @@ class Calendar(DeactivableMixin, ModelSQL, ModelView):
         return Configuration(1).calendar
 
 
-class _CalendarLine(ModelSQL):
+class _CalendarLine(IntegrityMixin, ModelSQL):
     "A part of a calendar: changing it changes the calendar's counts"
 
     @classmethod

@@ -10,7 +10,9 @@ class Configuration(metaclass=PoolMeta):
     portal_duplicate_window = fields.Integer(
         "Duplicate Window", required=True,
         help="In minutes: the same content sent again from the same phone "
-        "within this time gives the first case instead of a new one.")
+        "within this time is a duplicate. The same browser gets its case "
+        "back; another browser's submission is recorded as a new case "
+        "linked to the first, for the operator to confirm.")
     portal_max_files = fields.Integer(
         "Files per Submission", required=True)
     portal_max_file_size = fields.Integer(

@@ -23,3 +23,8 @@ class SubmissionError(UserError):
 
 class UploadError(SubmissionError):
     pass
+
+
+class RedactionError(ValidationError):
+    "A public copy of the content that does more than hide spans of it"
+    pass

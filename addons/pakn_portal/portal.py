@@ -6,6 +6,7 @@ a case (what the portal may show)."""
 import datetime as dt
 import hmac
 import re
+import unicodedata
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
@@ -14,7 +15,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.pakn_helpdesk.common import (
-    check_email, normalize_phone, now)
+    check_email, normalize_phone, normalize_text, now)
+from trytond.modules.pakn_helpdesk.lifecycle import (
+    CLOSED_STATES, DELIVERED_STATES, PUBLIC_EVENTS, PUBLIC_STATES)
 from trytond.modules.pakn_helpdesk.exceptions import (
     EmailError, PhoneNumberError)
 
@@ -22,6 +25,7 @@ from .exceptions import (
     FollowUpError, RatingError, SubmissionError, UploadError)
 from .publication import fold
 from .upload import detect, safe_name
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 RATINGS = [
     ('very_satisfied', "Very Satisfied"),
@@ -37,13 +41,9 @@ SCALES = {
     None: ['satisfied', 'acceptable', 'not_satisfied'],
     }
 # States in which the submitter has received the answer
-DELIVERED = {'answered', 'published', 'sent_privately', 'closed'}
-# Events the submitter sees when tracking the case; the others (who
-# contributed, sent back, escalated…) are the staff's own business
-PUBLIC_EVENTS = {
-    'received', 'rejected', 'duplicate', 'clarification_requested',
-    'resubmitted', 'answered_directly', 'forwarded', 'accepted', 'extended',
-    'published', 'sent_privately', 'closed'}
+DELIVERED = set(DELIVERED_STATES)
+# Events the submitter sees when tracking the case (lifecycle)
+PUBLIC_EVENTS = set(PUBLIC_EVENTS)
 # The fields a citizen fills in on the portal
 SUBMISSION_FIELDS = [
     'submitter_type', 'submitter_name', 'submitter_address',
@@ -54,16 +54,25 @@ CODE_PATTERN = re.compile(r'^[A-Z0-9]+(-[A-Z0-9]+){1,4}$')
 
 def mask_name(name):
     """The name of a person as the public may see it: the family name and
-    the initials of the others ("Nguyễn Văn An" gives "Nguyễn V. A.")"""
-    words = (name or '').split()
+    the initials of the others ("Nguyễn Văn An" gives "Nguyễn V. A."),
+    with their diacritics ("Ánh" gives "Á.", whether typed in NFC or NFD)"""
+    words = normalize_text(name or '').split()
     if not words:
         return ''
     if len(words) == 1:
-        return words[0][0] + '.'
-    return ' '.join([words[0]] + [w[0] + '.' for w in words[1:]])
+        return initial(words[0]) + '.'
+    return ' '.join([words[0]] + [initial(w) + '.' for w in words[1:]])
 
 
-class Rating(ModelSQL, ModelView):
+def initial(word):
+    "The first letter of word with the marks that combine with it"
+    end = 1
+    while end < len(word) and unicodedata.combining(word[end]):
+        end += 1
+    return word[:end]
+
+
+class Rating(IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.portal.rating'
     __string__ = "PAKN Rating"
 
@@ -98,7 +107,7 @@ class Rating(ModelSQL, ModelView):
             raise RatingError(gettext('pakn_portal.msg_rating_final'))
 
 
-class FollowUp(Workflow, ModelSQL, ModelView):
+class FollowUp(IntegrityMixin, Workflow, ModelSQL, ModelView):
     __name__ = 'pakn.portal.followup'
     __string__ = "PAKN Follow-up Question"
 
@@ -183,9 +192,14 @@ class Ticket(metaclass=PoolMeta):
         readonly=True)
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.event_reactions.append((20, 'portal_react'))
+
+    @classmethod
     def _public_domain(cls):
         return [
-            ('state', 'in', ['published', 'closed']),
+            ('state', 'in', PUBLIC_STATES),
             ('confidential', '=', False),
             ('state_secret', '=', False),
             ('events', 'where', [('type', '=', 'published')]),
@@ -205,7 +219,7 @@ class Ticket(metaclass=PoolMeta):
         if (operator == '=') == bool(value):
             return cls._public_domain()
         return ['OR',
-            ('state', 'not in', ['published', 'closed']),
+            ('state', 'not in', PUBLIC_STATES),
             ('confidential', '=', True),
             ('state_secret', '=', True),
             ('events', 'not where', [('type', '=', 'published')]),
@@ -290,25 +304,38 @@ class Ticket(metaclass=PoolMeta):
         return followup
 
     @classmethod
-    def _log(cls, tickets, type_, to_state, **kwargs):
+    def portal_react(cls, tickets, events):
+        """Write the public rows of published cases; withdraw those of
+        cases marked confidential"""
         pool = Pool()
         Publication = pool.get('pakn.portal.publication')
-        events = super()._log(tickets, type_, to_state, **kwargs)
-        if type_ == 'published' and events:
-            with without_check_access():
+        if not events:
+            return
+        type_ = events[0].type
+        with without_check_access():
+            if type_ == 'published':
                 Publication.publish(tickets, events[0].date)
-        return events
+            elif type_ == 'confidentiality_raised':
+                Publication.withdraw(tickets)
 
     # The portal: these methods are called by the Flask site, which runs
     # as a user without rights; each checks what the citizen may do.
 
     @classmethod
-    def portal_submit(cls, values, files=()):
+    def portal_submit(cls, values, files=(), known=()):
         """Create the case a citizen submits on the portal and attach the
         files, given as (name, bytes); return (case, duplicate).
 
-        The same content from the same phone within the configuration's
-        window returns the first case with duplicate True."""
+        known are the codes of the cases that the caller may already see
+        (those its browser submitted or tracked with their phone). The
+        same content from the same phone within the configuration's window
+        is a duplicate:
+        - of a known case (a double click, a reload): that case is
+          returned with duplicate True and nothing is created;
+        - of another case: a new case is created all the same, with its
+          files, linked to the first by duplicate_of and left received for
+          the operator to confirm; duplicate is False. The caller learns
+          nothing of the other case: its code is never returned."""
         pool = Pool()
         Configuration = pool.get('pakn.configuration')
         Channel = pool.get('pakn.channel')
@@ -332,15 +359,19 @@ class Ticket(metaclass=PoolMeta):
         values['confidential'] = bool(values['confidential'])
 
         with without_check_access():
-            duplicate = cls._portal_duplicate(config, values)
-            if duplicate:
-                return duplicate, True
+            duplicates = cls._portal_duplicates(config, values)
+            for duplicate in duplicates:
+                if duplicate.code in known:
+                    return duplicate, True
             channel, = Channel.search([('code', '=', 'web')], limit=1)
             values.update({
                     'channel': channel.id,
                     'operator': None,
                     'consent_at': now(),
                     })
+            if duplicates:
+                first = duplicates[-1]
+                values['duplicate_of'] = (first.duplicate_of or first).id
             ticket, = cls.create([values])
             if attachments:
                 Attachment.create([dict(a, resource=str(ticket))
@@ -349,7 +380,8 @@ class Ticket(metaclass=PoolMeta):
 
     @classmethod
     def _portal_values(cls, values):
-        values = {k: values.get(k) for k in SUBMISSION_FIELDS}
+        values = {k: normalize_text(values.get(k))
+            for k in SUBMISSION_FIELDS}
         for name in ['submitter_name', 'submitter_address',
                 'submitter_phone', 'submitter_email', 'content',
                 'matter_place']:
@@ -406,26 +438,27 @@ class Ticket(metaclass=PoolMeta):
             }
 
     @classmethod
-    def _portal_duplicate(cls, config, values):
+    def _portal_duplicates(cls, config, values):
+        """The cases submitted on the portal within the window with the
+        phone and the content (folded) of values, the newest first"""
         since = now() - dt.timedelta(minutes=config.portal_duplicate_window)
         content = ' '.join(fold(values['content']).split())
-        for ticket in cls.search([
+        return [ticket for ticket in cls.search([
                     ('submitter_phone', '=', values['submitter_phone']),
                     ('received_at', '>=', since),
                     ('consent_at', '!=', None),
-                    ], order=[('id', 'DESC')], limit=20):
-            if ' '.join(fold(ticket.content).split()) == content:
-                return ticket
+                    ], order=[('id', 'DESC')], limit=20)
+            if ' '.join(fold(ticket.content).split()) == content]
 
     @classmethod
     def portal_find(cls, code, phone):
         """The case of the code if the phone is its submitter's, else None:
         the same answer for an unknown code and for a wrong phone"""
-        code = (code or '').strip().upper()
+        code = normalize_text(code or '').strip().upper()
         if not CODE_PATTERN.match(code):
             return None
         try:
-            phone = normalize_phone((phone or '').strip())
+            phone = normalize_phone(normalize_text(phone or '').strip())
         except PhoneNumberError:
             return None
         if not phone:
@@ -469,15 +502,15 @@ class Ticket(metaclass=PoolMeta):
                 elif event.type == 'rejected':
                     step['detail'] = '\n\n'.join(filter(None, [
                                 self.reject_reason, self.guidance]))
-                elif event.type == 'duplicate':
-                    step['detail'] = (self.duplicate_of.code
-                        if self.duplicate_of else None)
+                # A duplicate's step names no other case: its code would
+                # disclose another submission (the site says that a case
+                # with the same content was already received)
                 steps.append(step)
         return steps
 
     def portal_due(self):
         "The date the answer is promised for, while the case is open"
-        if self.state in DELIVERED or self.state in {'rejected', 'duplicate'}:
+        if self.state in CLOSED_STATES:
             return None
         with without_check_access():
             promised = [e.promised for e in self.extensions if e.promised]

@@ -23,6 +23,10 @@ from trytond.model.exceptions import AccessError
 from trytond.i18n import gettext
 from trytond.pool import Pool
 from trytond.transaction import Transaction
+from trytond.modules.pakn_helpdesk.common import normalize_text
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
+
+from .redaction import MASK_TOKEN, public_text
 
 logger = logging.getLogger(__name__)
 
@@ -49,24 +53,29 @@ STOP_WORDS = set('''
 
 def fold(text):
     """Lower-case text without its diacritics: "Đường NGẬP" gives
-    "duong ngap" (the SQLite search, the words of a query, the slugs)"""
-    text = (text or '').replace('đ', 'd').replace('Đ', 'D')
+    "duong ngap" (the SQLite search, the words of a query, the slugs).
+    The text is normalised first, so NFC and NFD fold the same."""
+    text = normalize_text(text or '').replace('đ', 'd').replace('Đ', 'D')
     text = unicodedata.normalize('NFKD', text)
     return ''.join(
         c for c in text if not unicodedata.combining(c)).lower()
 
 
 def query_words(text, limit=MAX_QUERY_WORDS):
-    "The distinct words of a query, lower-cased, diacritics kept"
+    """The distinct words of a query, lower-cased, diacritics kept (in
+    NFC: the combining marks of NFD are no word characters)"""
     words = []
-    for word in re.findall(r'\w+', (text or '').lower()):
+    for word in re.findall(r'\w+', normalize_text(text or '').lower()):
         if word not in words:
             words.append(word)
     return words[:limit]
 
 
 def slugify(text, length=60):
-    words = re.findall(r'[a-z0-9]+', fold(text))
+    """The words of text, folded, joined by hyphens: letters only, so
+    that no number of the content (a phone, an ID, a house number) is ever
+    in a URL; the hidden spans' token is left out"""
+    words = re.findall(r'[a-z]+', fold((text or '').replace(MASK_TOKEN, ' ')))
     slug = ''
     for word in words:
         if len(slug) + len(word) + 1 > length:
@@ -105,7 +114,7 @@ def is_postgresql():
     return backend.name == 'postgresql'
 
 
-class Publication(ModelSQL, ModelView):
+class Publication(IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.portal.publication'
     __string__ = "PAKN Published Answer"
 
@@ -210,8 +219,10 @@ class Publication(ModelSQL, ModelView):
 
     @classmethod
     def values_of(cls, ticket, instant):
-        "The public values of a case being published"
-        content = ticket.content or ''
+        """The public values of a case being published: the question is
+        the public copy of the content, with personal data hidden
+        (redaction.public_text), never the content itself"""
+        content = public_text(ticket)
         values = {
             'ticket': ticket.id,
             'published_at': instant,
@@ -229,7 +240,8 @@ class Publication(ModelSQL, ModelView):
         if not is_postgresql():
             values['search_text'] = fold(' '.join(filter(None, [
                             values['title'], content,
-                            ticket.answer_text or ''])))
+                            ticket.answer_text or ''])).replace(
+                    MASK_TOKEN, ' '))
         return values
 
     @classmethod
@@ -244,6 +256,16 @@ class Publication(ModelSQL, ModelView):
                     ])}
         return cls.create([cls.values_of(t, instant)
                 for t in tickets if t.id not in existing])
+
+    @classmethod
+    def withdraw(cls, tickets):
+        "Remove the public rows of the cases: the portal no longer shows them"
+        publications = cls.search([
+                ('ticket', 'in', [t.id for t in tickets]),
+                ])
+        if publications:
+            cls.delete(publications)
+        return publications
 
     @classmethod
     def portal_search(cls, text=None, field=None, unit=None, channel=None,

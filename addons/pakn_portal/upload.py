@@ -4,9 +4,10 @@
 (the `filetype` package reads the magic numbers), never from their name."""
 import os
 import re
-import unicodedata
 
 import filetype
+
+from trytond.modules.pakn_helpdesk.common import normalize_text
 
 # Kinds of files and the types accepted for each (as filetype names them)
 KINDS = {
@@ -39,10 +40,11 @@ def detect(data):
 
 def safe_name(name, extension):
     """A file name that is safe to store and to offer for download: the
-    base name without a path or control characters, with the extension of
-    the real type"""
+    base name without a path, control or format characters (a right-to-
+    left override shows "gpj.exe" as "exe.jpg"), in NFC, with the
+    extension of the real type"""
     name = os.path.basename((name or '').replace('\\', '/'))
-    name = unicodedata.normalize('NFC', name)
+    name = normalize_text(name)
     name = re.sub(r'[\x00-\x1f\x7f"<>:|?*/]+', '', name).strip(' .')
     stem = os.path.splitext(name)[0][:80].strip(' .') or 'tep'
     return f'{stem}.{extension}'

@@ -22,3 +22,7 @@ class GatewayTestError(UserError):
 
 class ResendError(UserError):
     pass
+
+
+class LoginCodeError(UserError):
+    "A login that needs a code by SMS cannot go on"

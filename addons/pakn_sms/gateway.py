@@ -29,6 +29,7 @@ from trytond.modules.pakn_helpdesk.common import now
 from . import encoding, smpp
 from .exceptions import GatewayTestError, GatewayValidationError
 from .phone import normalize_mobile
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 KINDS = [
     ('http', "HTTP API"),
@@ -75,7 +76,7 @@ class SendError(Exception):
         self.outcome = outcome
 
 
-class Gateway(DeactivableMixin, ModelSQL, ModelView):
+class Gateway(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pakn.sms.gateway'
     __string__ = "SMS Gateway"
 

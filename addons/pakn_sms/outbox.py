@@ -46,6 +46,7 @@ from . import encoding
 from .exceptions import ResendError
 from .gateway import SendError
 from .phone import normalize_mobile
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def step():
             new.commit()
 
 
-class Message(ModelSQL, ModelView):
+class Message(IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.sms.message'
     __string__ = "SMS Message"
     _rec_name = 'recipient'

@@ -10,11 +10,12 @@ from trytond.model import (
 from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
-from trytond.modules.pakn_helpdesk.ticket import EVENT_TYPES
+from trytond.modules.pakn_helpdesk.lifecycle import EVENT_TYPES
 
 from . import encoding
 from .exceptions import TemplateValidationError
 from .phone import is_mobile
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 RECIPIENTS = [
     ('focal_points', "Focal Points of the Unit"),
@@ -37,7 +38,7 @@ VARIABLES = {
     }
 
 
-class Template(DeactivableMixin, ModelSQL, ModelView):
+class Template(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'pakn.sms.template'
     __string__ = "SMS Template"
 

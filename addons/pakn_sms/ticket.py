@@ -29,9 +29,13 @@ class Ticket(metaclass=PoolMeta):
         return super().copy(tickets, default=default)
 
     @classmethod
-    def _log(cls, tickets, type_, to_state, **kwargs):
+    def __setup__(cls):
+        super().__setup__()
+        cls.event_reactions.append((30, 'sms_react'))
+
+    @classmethod
+    def sms_react(cls, tickets, events):
+        "Queue the messages of the events"
         pool = Pool()
         Message = pool.get('pakn.sms.message')
-        events = super()._log(tickets, type_, to_state, **kwargs)
         Message.notify(events)
-        return events

@@ -10,6 +10,26 @@ import argparse
 import logging
 import os
 
+from werkzeug.serving import WSGIRequestHandler
+
+
+class RequestHandler(WSGIRequestHandler):
+    "werkzeug's request handler, without a Server header naming it"
+
+    @property
+    def server_version(self):
+        # also SERVER_SOFTWARE in the WSGI environment
+        return 'PAKN-1022'
+
+    def version_string(self):
+        return self.server_version
+
+    def send_response(self, code, message=None):
+        # BaseHTTPRequestHandler.send_response without the Server header
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header('Date', self.date_time_string())
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -30,7 +50,8 @@ def main():
     from . import create_app
     app = create_app({'TRYTON_DATABASE': args.database})
     run_simple(args.host, args.port, app, threaded=True,
-        use_reloader=False, use_debugger=False)
+        use_reloader=False, use_debugger=False,
+        request_handler=RequestHandler)
 
 
 if __name__ == '__main__':

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
 from trytond.exceptions import UserError
-from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.common import normalize_text, now
 from trytond.transaction import Transaction
 
 from ..upload import ACCEPT
@@ -90,10 +90,11 @@ def choices(model):
 
 
 def text(name, limit=None, values=None):
-    """The text of a form field (or of an argument), cut to the limit if
-    given, without NUL characters, which a database cannot store"""
+    """The text of a form field (or of an argument), normalised (NFC,
+    without control or format characters: the models normalise again, but
+    the limits count what is stored), cut to the limit if given"""
     values = request.form if values is None else values
-    return values.get(name, '')[:limit].replace('\x00', '')
+    return normalize_text(values.get(name, ''))[:limit]
 
 
 def too_long(limit):
@@ -194,7 +195,11 @@ def submit():
         files.append((upload.filename, upload.read()))
     if not errors:
         try:
-            ticket, duplicate = Ticket.portal_submit(values, files)
+            # The cases this browser may see already: sending one again
+            # (a double click, a reload) gives it back; a matching case of
+            # another browser is never shown (a new, linked case is made)
+            ticket, duplicate = Ticket.portal_submit(values, files,
+                known=session.get('tracked', []))
         except UserError as exception:
             # Nothing of a refused submission is kept
             Transaction().rollback()

@@ -186,9 +186,31 @@ class PortalTestCase(ModuleTestCase):
         attachment, = ticket.attachments
         self.assertEqual((attachment.name, attachment.pakn_kind),
             ('a.png', 'submission'))
+        # Sent again by whoever knows the case: that case, nothing new
         again, duplicate = Ticket.portal_submit(dict(values,
-                content="cây đổ  chắn đường Hùng Vương. "))
+                content="cây đổ  chắn đường Hùng Vương. "),
+            known=[ticket.code])
         self.assertEqual((again, duplicate), (ticket, True))
+        # Sent by someone else: a new case linked to the first, which
+        # is never returned to them (nor the first's code)
+        count = Ticket.search_count([])
+        other, duplicate = Ticket.portal_submit(dict(values,
+                content="cây đổ  chắn đường Hùng Vương. "))
+        self.assertFalse(duplicate)
+        self.assertNotEqual(other, ticket)
+        self.assertEqual(other.duplicate_of, ticket)
+        self.assertEqual(other.state, 'received')
+        self.assertEqual(Ticket.search_count([]), count + 1)
+        third, duplicate = Ticket.portal_submit(dict(values,
+                content="Cây đổ chắn đường Hùng Vương."), known=['X'])
+        self.assertEqual(
+            (third.duplicate_of, duplicate), (ticket, False))
+        # Confirmed, its step does not name the first case
+        Ticket.mark_duplicate([other])
+        steps = other.portal_timeline()
+        self.assertEqual([s['detail'] for s in steps
+                if s['type'] == 'duplicate'], [None])
+        self.assertNotIn(ticket.code, repr(steps))
         for bad, error in [
                 ({'submitter_name': ''}, 'submitter_name'),
                 ({'submitter_phone': '123'}, 'submitter_phone'),
