@@ -114,9 +114,10 @@ class RedactionBrowserTestCase(unittest.TestCase):
         menu.get_by_text(ROOT_MENU, exact=True).click()
         menu.get_by_text("Việc của tôi", exact=True).click()
         page.wait_for_load_state('networkidle')
-        row = page.locator('tr:visible', has_text=self.code).first
-        row.wait_for()
-        row.dblclick()
+        # the cell of the code (the channel and the unit cells are links)
+        cell = page.locator('td:visible', has_text=self.code).first
+        cell.wait_for()
+        cell.dblclick()
         page.wait_for_load_state('networkidle')
         page.get_by_role('tab', name="Công khai", exact=True).click()
         public = page.locator('textarea[name=public_question]:visible')

@@ -24,7 +24,7 @@ from .common import now
 from .exceptions import ExtensionError
 from .lifecycle import (
     CLOSED_STATES, DELIVERING_EVENTS, ENDING_EVENTS, STAGE_EVENTS)
-from .sla import EVENTS, ROLES
+from .sla import ROLES
 from .model import IntegrityMixin
 
 STATES = [
@@ -457,7 +457,8 @@ class Ticket(metaclass=PoolMeta):
             cls.write_events(tickets, 'overdue', None, note=lambda t: (
                     t.sla_profile.overdue_label if t.sla_profile else None))
         else:
-            cls.write_events(tickets, 'deadline_missed', None, note=lambda t: ', '.join(
+            cls.write_events(
+                tickets, 'deadline_missed', None, note=lambda t: ', '.join(
                     d.stage.name for d in deadlines if d.ticket == t))
 
     @classmethod

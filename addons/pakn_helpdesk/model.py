@@ -87,7 +87,8 @@ class IntegrityMixin:
     @classmethod
     def check_client_create(cls, vlist):
         "Refuse the values of vlist that only the model's steps may set"
-        defaults = cls.default_get(list(cls._fields.keys()), with_rec_name=False)
+        defaults = cls.default_get(
+            list(cls._fields.keys()), with_rec_name=False)
         for values in vlist:
             names = [n for n in values if n in cls._fields]
             # A client sends the defaults of a new record, read-only ones

@@ -5,7 +5,9 @@ from trytond.model import (
 from .model import IntegrityMixin
 
 
-class _CodedMixin(IntegrityMixin, DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+class _CodedMixin(
+        IntegrityMixin, DeactivableMixin, sequence_ordered(), ModelSQL,
+        ModelView):
     name = fields.Char("Name", required=True)
     code = fields.Char("Code", required=True, strip=True)
 

@@ -10,7 +10,7 @@ from trytond.model import (
     Index, ModelSQL, ModelStorage, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -670,7 +670,8 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
                         'type': type_,
                         'note': note(t) if callable(note) else note,
                         'unit': unit(t) if callable(unit) else unit,
-                        'content': content(t) if callable(content) else content,
+                        'content': (
+                            content(t) if callable(content) else content),
                         } for t in tickets])
         cls.react_to_events(tickets, events)
         return events

@@ -22,7 +22,9 @@ KINDS = [
     ]
 
 
-class Unit(IntegrityMixin, DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
+class Unit(
+        IntegrityMixin, DeactivableMixin, tree(separator=' / '), ModelSQL,
+        ModelView):
     __name__ = 'pakn.unit'
     __string__ = "PAKN Unit"
 

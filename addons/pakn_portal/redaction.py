@@ -360,16 +360,47 @@ class Ticket(metaclass=PoolMeta):
         return '\n'.join(lines)
 
     @classmethod
-    def validate(cls, tickets):
-        super().validate(tickets)
-        for ticket in tickets:
-            ticket.check_public_question()
+    def check_modification(cls, mode, tickets, values=None, external=False):
+        super().check_modification(
+            mode, tickets, values=values, external=external)
+        if mode == 'create':
+            for ticket in tickets:
+                ticket.check_public_question()
+        elif (mode == 'write' and values
+                and values.get('public_question')):
+            for ticket in tickets:
+                ticket.check_public_question(
+                    values.get('content', ticket.content),
+                    values['public_question'])
 
-    def check_public_question(self):
+    @classmethod
+    def on_modification(cls, mode, tickets, field_names=None):
+        super().on_modification(mode, tickets, field_names=field_names)
+        if (mode == 'write' and field_names
+                and 'content' in field_names
+                and 'public_question' not in field_names):
+            # A corrected content: the copy of the former one is masked
+            # anew (what the approver hid by hand is to hide again)
+            to_write = []
+            for ticket in tickets:
+                if (ticket.public_question and masked_spans(
+                            ticket.content, ticket.public_question) is None):
+                    to_write.extend(([ticket], {
+                                'public_question': (
+                                    mask(ticket.content)[0] or None),
+                                }))
+            if to_write:
+                cls.write(*to_write)
+
+    def check_public_question(self, content=None, copy=None):
         "The public copy only hides spans of the content"
-        if not self.public_question:
+        if content is None:
+            content = self.content
+        if copy is None:
+            copy = self.public_question
+        if not copy:
             return
-        if masked_spans(self.content, self.public_question) is None:
+        if masked_spans(content, copy) is None:
             raise RedactionError(gettext(
                     'pakn_portal.msg_public_question_rewritten',
                     ticket=self.rec_name, token=MASK_TOKEN))

@@ -361,3 +361,18 @@ class RedactionTestCase(unittest.TestCase):
         self.assertIsNone(ticket.public_question)
         self.assertIsNone(ticket.public_masked)
         self.assertEqual(ticket.redactions, ())
+
+    @with_transaction()
+    def test_content_corrected(self):
+        "A corrected content is masked anew in the public copy"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world()
+        ticket = self.case('waiting_approval', content=QUESTION)
+        corrected = QUESTION.replace("0912 345 678", "0987 654 321")
+        # as the correction of intake data does, in server code
+        Ticket.write([ticket], {'content': corrected})
+        ticket = Ticket(ticket.id)
+        self.assertEqual(ticket.public_question, mask(corrected)[0])
+        self.assertIn("Phone Number: 0987 654 321",
+            ticket.public_masked.splitlines())
