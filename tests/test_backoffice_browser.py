@@ -127,11 +127,22 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
 
     def field(self, page, label):
         "The input of the form field with this Vietnamese label"
-        target = page.locator('label:visible', has_text=label).first
-        widget = page.locator('#' + target.get_attribute('for'))
-        if widget.evaluate('e => e.tagName') == 'A':
-            # a field with a button, e.g. the phone with its call link
-            widget = widget.locator('xpath=../..').locator('input').first
+        labels = page.locator('label:visible', has_text=label)
+        for i in range(labels.count()):
+            # a field may be shown twice (the content, beside its public
+            # copy): the visible one
+            widget = page.locator('#' + labels.nth(i).get_attribute('for'))
+            if widget.evaluate('e => e.tagName') == 'A':
+                # a field with a button, e.g. the phone with its call link
+                widget = widget.locator('xpath=../..').locator('input').first
+            if widget.is_visible():
+                return widget
+            # the label points to the other widget of the field
+            name = widget.get_attribute('name')
+            if name:
+                visible = page.locator('[name="%s"]:visible' % name)
+                if visible.count():
+                    return visible.first
         return widget
 
     def test_operator_records_and_forwards(self):

@@ -3,6 +3,7 @@
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Id
+
 from .model import IntegrityMixin
 
 # KH2022 Annex I, with the answering unit named instead of

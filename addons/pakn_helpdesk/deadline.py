@@ -24,8 +24,8 @@ from .common import now
 from .exceptions import ExtensionError
 from .lifecycle import (
     CLOSED_STATES, DELIVERING_EVENTS, ENDING_EVENTS, STAGE_EVENTS)
-from .sla import ROLES
 from .model import IntegrityMixin
+from .sla import ROLES
 
 STATES = [
     ('running', "Running"),

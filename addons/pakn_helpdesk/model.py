@@ -75,10 +75,10 @@ class IntegrityMixin:
 
     @classmethod
     def _refuse_fields(cls, names):
-        field_names = []
-        for name in names:
-            field = cls._fields[name]
-            field_names.append(field.string or name)
+        # the labels as the user's client shows them
+        definitions = cls.fields_get(list(names))
+        field_names = [definitions.get(n, {}).get('string') or n
+            for n in names]
         raise AccessError(gettext(
                 'pakn_helpdesk.msg_field_readonly',
                 model=cls.__names__()['model'],

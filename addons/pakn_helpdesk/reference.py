@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+
 from .model import IntegrityMixin
 
 

@@ -15,10 +15,10 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .common import normalize_contact_values, now
-from .lifecycle import EVENT_TYPES, OPEN_STATES, STATES
 from .exceptions import (
     EventModificationError, TicketRoleError, TicketValidationError,
     TicketWorkflowError)
+from .lifecycle import EVENT_TYPES, OPEN_STATES, STATES
 from .model import IntegrityMixin
 
 # Letters and digits that cannot be confused when read over the phone

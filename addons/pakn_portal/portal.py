@@ -16,16 +16,16 @@ from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.pakn_helpdesk.common import (
     check_email, normalize_phone, normalize_text, now)
-from trytond.modules.pakn_helpdesk.lifecycle import (
-    CLOSED_STATES, DELIVERED_STATES, PUBLIC_EVENTS, PUBLIC_STATES)
 from trytond.modules.pakn_helpdesk.exceptions import (
     EmailError, PhoneNumberError)
+from trytond.modules.pakn_helpdesk.lifecycle import (
+    CLOSED_STATES, DELIVERED_STATES, PUBLIC_EVENTS, PUBLIC_STATES)
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 from .exceptions import (
     FollowUpError, RatingError, SubmissionError, UploadError)
 from .publication import fold
 from .upload import detect, safe_name
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 RATINGS = [
     ('very_satisfied', "Very Satisfied"),
@@ -153,6 +153,22 @@ class FollowUp(IntegrityMixin, Workflow, ModelSQL, ModelView):
     @staticmethod
     def default_state():
         return 'open'
+
+    @classmethod
+    def check_modification(cls, mode, followups, values=None, external=False):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        super().check_modification(
+            mode, followups, values=values, external=external)
+        # The answer is the unit's (reply checks it too): the access to the
+        # case, which Tryton adds to that of its follow-up questions, lets
+        # the operator write the case but not answer for the unit
+        if external and mode == 'write' and not Ticket._is_office() and (
+                ModelData.get_id('pakn_helpdesk', 'group_admin')
+                not in User.get_groups()):
+            Ticket._check_unit_role([f.ticket for f in followups])
 
     @classmethod
     @ModelView.button

@@ -25,11 +25,11 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 from . import encoding, smpp
 from .exceptions import GatewayTestError, GatewayValidationError
 from .phone import normalize_mobile
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 KINDS = [
     ('http', "HTTP API"),

@@ -41,12 +41,12 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 from . import encoding
 from .exceptions import ResendError
 from .gateway import SendError
 from .phone import normalize_mobile
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 from trytond.modules.pakn_helpdesk.lifecycle import EVENT_TYPES
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 from . import encoding
 from .exceptions import TemplateValidationError
 from .phone import is_mobile
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 RECIPIENTS = [
     ('focal_points', "Focal Points of the Unit"),
