@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Run every test suite on SQLite, then on PostgreSQL; called by `make test`.
+"""Run every test suite on SQLite and on PostgreSQL; called by `make test`.
 
 Suites: the tests of each module in addons/ (a folder with a tryton.cfg),
 imported as trytond.modules.<module>.tests.test_*, and the top-level
 tests/test_*.py. Each backend runs in its own process, because trytond
-binds its backend and test database when first imported.
+binds its backend and test database when first imported; the two run side
+by side (their output in var/log/test-<backend>.log, printed when they
+end), or one after the other with --serial.
 
 Environment:
   TRYTOND_DATABASE_URI  PostgreSQL server (default %(pg)s)
@@ -28,6 +30,7 @@ from importlib.metadata import version
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDONS = os.path.join(ROOT, 'addons')
 CACHE = os.path.join(ROOT, 'var', 'cache')
+LOGS = os.path.join(ROOT, 'var', 'log')
 PG_URI = 'postgresql://postgres@127.0.0.1:5432/'
 PG_DB_NAME = 'test_pakn'
 BACKENDS = ['sqlite', 'postgresql']
@@ -40,12 +43,15 @@ def main():
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.split('\n')[1:]))
     parser.add_argument('backends', nargs='*', metavar='backend',
-        help="sqlite and/or postgresql (default: both, in that order)")
+        help="sqlite and/or postgresql (default: both)")
     parser.add_argument('-v', '--verbose', action='store_true',
         help="print the name of each test")
     parser.add_argument('-k', dest='patterns', metavar='PATTERN',
         action='append', default=[],
         help="only run tests matching the pattern (as python -m unittest)")
+    parser.add_argument('--serial', action='store_true',
+        help="run the backends one after the other, output as it comes "
+        "(by default they run side by side, each into its log)")
     parser.add_argument('--child', metavar='RESULT_FILE',
         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -54,7 +60,7 @@ def main():
     if unknown := set(args.backends) - set(BACKENDS):
         parser.error(f"unknown backend: {', '.join(sorted(unknown))}")
     ci = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
-    summaries, ok = [], True
+    summaries, ok, runs = [], True, []
     for backend in args.backends or BACKENDS:
         env = os.environ.copy()
         # A configuration file would override the URI given below
@@ -84,9 +90,33 @@ def main():
                 continue
             env.update(TRYTOND_DATABASE_URI=uri, DB_NAME=PG_DB_NAME)
         env['DB_CACHE'] = db_cache(backend)
-        summary, success = run_backend(backend, env, args)
-        summaries.append(summary)
-        ok &= success
+        runs.append((backend, env))
+    if args.serial or len(runs) < 2:
+        for backend, env in runs:
+            print(f"\n===== {backend}: running the tests =====", flush=True)
+            run = BackendRun(backend, env, args)
+            summary, success = run.wait()
+            summaries.append(summary)
+            ok &= success
+    else:
+        # The backends share nothing (SQLite files in temporary folders,
+        # PostgreSQL databases, free ports): they run side by side, each
+        # writing its output to its log, shown when it ends
+        os.makedirs(LOGS, exist_ok=True)
+        started = []
+        for backend, env in runs:
+            log = os.path.join(LOGS, f'test-{backend}.log')
+            print(f"===== {backend}: running the tests (output in "
+                f"{os.path.relpath(log, ROOT)}) =====", flush=True)
+            started.append(BackendRun(backend, env, args, log=log))
+        for run in started:
+            summary, success = run.wait()
+            print(f"\n===== {run.backend}: output =====", flush=True)
+            with open(run.log, errors='replace') as file:
+                shutil.copyfileobj(file, sys.stdout)
+            sys.stdout.flush()
+            summaries.append(summary)
+            ok &= success
     print()
     for summary in summaries:
         print(summary)
@@ -157,37 +187,55 @@ def db_cache(backend):
     return path
 
 
-def run_backend(backend, env, args):
-    print(f"\n===== {backend}: running the tests =====", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        result_file = os.path.join(tmp, 'result.json')
+class BackendRun:
+    "The tests of one backend, run by a child process"
+
+    def __init__(self, backend, env, args, log=None):
+        self.backend, self.log = backend, log
+        self.tmp = tempfile.TemporaryDirectory()
+        self.result_file = os.path.join(self.tmp.name, 'result.json')
         cmd = [sys.executable, os.path.abspath(__file__),
-            '--child', result_file]
+            '--child', self.result_file]
         if args.verbose:
             cmd.append('-v')
         for pattern in args.patterns:
             cmd.extend(['-k', pattern])
-        start = time.monotonic()
-        returncode = subprocess.call(cmd, env=env, cwd=ROOT)
-        duration = time.monotonic() - start
+        self.start = time.monotonic()
+        output = open(log, 'w') if log else None
         try:
-            with open(result_file) as file:
+            self.process = subprocess.Popen(
+                cmd, env=env, cwd=ROOT, stdout=output,
+                stderr=subprocess.STDOUT if output else None)
+        finally:
+            if output:
+                output.close()
+
+    def wait(self):
+        "Wait for the child; return its summary line and its success"
+        backend = self.backend
+        returncode = self.process.wait()
+        duration = time.monotonic() - self.start
+        try:
+            with open(self.result_file) as file:
                 result = json.load(file)
         except (OSError, ValueError):
             return (f"== {backend}: CRASHED (exit code {returncode}) "
                 f"after {duration:.1f}s ==", False)
-    run = result['run']
-    problems = [f"{key}={result[key]}"
-        for key in ['failures', 'errors', 'unexpected_successes']
-        if result[key]]
-    extra = ''.join(f", {result[key]} {key.replace('_', ' ')}"
-        for key in ['skipped', 'expected_failures'] if result[key])
-    if not run:
-        return f"== {backend}: FAILED, no tests found ==", False
-    if problems or returncode:
-        return (f"== {backend}: FAILED ({', '.join(problems)}) "
-            f"{run} tests{extra} in {duration:.1f}s ==", False)
-    return f"== {backend}: {run} tests OK{extra} in {duration:.1f}s ==", True
+        finally:
+            self.tmp.cleanup()
+        run = result['run']
+        problems = [f"{key}={result[key]}"
+            for key in ['failures', 'errors', 'unexpected_successes']
+            if result[key]]
+        extra = ''.join(f", {result[key]} {key.replace('_', ' ')}"
+            for key in ['skipped', 'expected_failures'] if result[key])
+        if not run:
+            return f"== {backend}: FAILED, no tests found ==", False
+        if problems or returncode:
+            return (f"== {backend}: FAILED ({', '.join(problems)}) "
+                f"{run} tests{extra} in {duration:.1f}s ==", False)
+        return (f"== {backend}: {run} tests OK{extra} in {duration:.1f}s ==",
+            True)
 
 
 class ImportFailure(unittest.TestCase):
@@ -251,6 +299,15 @@ def child(args):
     result = runner.run(suite)
     slowest = sorted(result.durations, key=lambda d: -d[1])[:8]
     print("Slowest: " + ', '.join(
+            f"{name.split('.')[-1]} {seconds:.0f}s"
+            for name, seconds in slowest), flush=True)
+    # the time of each class (module for doctests), set-up included
+    classes = {}
+    for name, seconds in result.durations:
+        key = name.rsplit('.', 1)[0] if ' ' not in name else name
+        classes[key] = classes.get(key, 0) + seconds
+    slowest = sorted(classes.items(), key=lambda d: -d[1])[:10]
+    print("Slowest classes: " + ', '.join(
             f"{name.split('.')[-1]} {seconds:.0f}s"
             for name, seconds in slowest), flush=True)
     with open(args.child, 'w') as file:

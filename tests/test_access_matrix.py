@@ -609,11 +609,13 @@ class AccessMatrixTestCase(unittest.TestCase):
 
     def test_answer_frozen_after_approval(self):
         "After approval, the answer, approver, result, confidentiality stay"
-        for key in ['approved', 'approved_confidential', 'published',
-                'sent_privately']:
-            record = self.case(key, ['confidential', 'approved_by'])
+        names = ['answer_text', 'approved_by', 'result', 'confidential']
+        for key in ['approved', 'approved_confidential', 'published']:
+            record = self.case(key, names)
+            events = self.events(key)
             self.assertTrue(record['approved_by'])
             for relation in ['own', 'leader', 'office']:
+                definitions = self.definitions(relation, 'pakn.ticket')
                 for values in [
                         {'answer_text': "Câu trả lời đã bị sửa."},
                         {'approved_by': self.data['users'][relation]},
@@ -622,7 +624,16 @@ class AccessMatrixTestCase(unittest.TestCase):
                         ]:
                     with self.subTest(case=key, relation=relation,
                             values=values):
-                        self.assertRefused(relation, key, values)
+                        kind, detail = outcome(
+                            lambda: self.client(relation).call(
+                                'model.pakn.ticket.write',
+                                [self.data['cases'][key]], values, {}))
+                        self.assertEqual((kind, detail), ('guard', ', '.join(
+                                    definitions[n]['string']
+                                    for n in values)))
+            # the case as it was, with no new event
+            self.assertEqual(self.case(key, names), record)
+            self.assertEqual(self.events(key), events)
 
     def test_intake_frozen_in_processing(self):
         "The specialist changes no intake data of a case in processing"

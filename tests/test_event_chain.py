@@ -146,7 +146,8 @@ class EventChainCommandTestCase(unittest.TestCase):
         "A database that does not exist is told, with exit status 2"
         result = subprocess.run(
             [sys.executable, '-m', COMMAND, '-d', DATABASE + '_missing'],
-            env=self.server.env, text=True, capture_output=True,
-            timeout=300)
+            # no retries on a connection that cannot succeed
+            env={**self.server.env, 'TRYTOND_DATABASE__RETRY': '0'},
+            text=True, capture_output=True, timeout=300)
         self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
         self.assertIn("Cannot verify", result.stderr)

@@ -113,16 +113,22 @@ class IntegrityTestCase(unittest.TestCase):
     def test_approved_answer_frozen(self):
         "After approval, the answer, the approver and the result are fixed"
         approver = self.data['users']['spec_a']
+        changes = [
+            {'answer_text': "Câu trả lời đã bị sửa."},
+            {'result': "Kết quả khác."},
+            {'approved_by': approver},
+            {'approved_at': '2026-01-01 00:00:00'},
+            {'confidential': True},
+            {'state': 'published'},
+            ]
+        names = sorted({n for c in changes for n in c})
+        before = self.read('approved', names + ['events'])
         for login in ROLES:
-            for values in [
-                    {'answer_text': "Câu trả lời đã bị sửa."},
-                    {'result': "Kết quả khác."},
-                    {'approved_by': approver},
-                    {'approved_at': '2026-01-01 00:00:00'},
-                    {'confidential': True},
-                    {'state': 'published'},
-                    ]:
-                self.assertRefused(login, 'approved', values)
+            for values in changes:
+                with self.assertRaises(RpcError, msg=(login, values)):
+                    self.client(login).call('model.pakn.ticket.write',
+                        [self.cases['approved']], values, {})
+        self.assertEqual(self.read('approved', names + ['events']), before)
 
     def test_published_and_tracked_identical(self):
         "The public answer and the tracked answer are the approved one"
