@@ -4,7 +4,9 @@
 
 Every screen of the PAKN menu opens, as list and as form, for each role,
 without a script error; an operator records a case and forwards it by
-clicking, as on a working day. Screenshots go to tests/artifacts/."""
+clicking, as on a working day; a leader sees the public copy of a question
+with the personal data hidden, and what was hidden, before approving it.
+Screenshots go to tests/artifacts/."""
 import os
 import re
 import unittest
@@ -15,6 +17,12 @@ from .trytond_server import ROOT, TrytonServer
 DATABASE = 'test_pakn_ui'
 ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'backoffice')
 ROOT_MENU = "Phản ánh, kiến nghị 1022"
+TOKEN = "[đã ẩn]"
+# A question with an address, an ID number, a phone and an email
+CONTENT = (
+    "Cống trước nhà tôi ở số 12 đường Lê Lợi bị tắc hai tuần nay. Tôi là "
+    "Phạm Thị Hoa, CCCD 001203012345. Xin gọi 0912 345 678 hoặc gửi thư "
+    "về hoa.pham@example.vn.")
 
 
 class BackOfficeBrowserTestCase(unittest.TestCase):
@@ -194,3 +202,89 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
         # the code the citizen will be given is on the operator's screen
         self.assertEqual(
             self.field(page, "Mã tra cứu").input_value(), ticket['code'])
+
+    def waiting_case(self):
+        """A case with personal data in its content, taken over JSON-RPC
+        by the operator and the unit's focal point to the leader's
+        approval; return its id and code"""
+        password = self.data['password']
+        operator = self.server.client('operator', password)
+        ticket_a = self.data['tickets']['a']
+        unit = operator.call('model.pakn.ticket.read', [ticket_a],
+            ['lead_unit'], {})[0]['lead_unit']
+        web, = operator.call('model.pakn.channel.search',
+            [('code', '=', 'web')], 0, 1, None, {})
+        ticket, = operator.call('model.pakn.ticket.create', [{
+                    'channel': web,
+                    'submitter_name': "Phạm Thị Hoa",
+                    'submitter_phone': '0912345678',
+                    'submitter_address': "12 Lê Lợi, phường Hải Châu",
+                    'content': CONTENT,
+                    'lead_unit': unit,
+                    }], {})
+        operator.call('model.pakn.ticket.forward', [ticket], {})
+        focal = self.server.client('spec_a', password)
+        focal.call('model.pakn.ticket.accept', [ticket], {})
+        focal.call('model.pakn.ticket.write', [ticket],
+            {'result': "Đã nạo vét cống trước nhà."}, {})
+        focal.call('model.pakn.ticket.submit', [ticket], {})
+        values, = focal.call('model.pakn.ticket.read', [ticket],
+            ['state', 'code'], {})
+        assert values['state'] == 'waiting_approval', values
+        return ticket, values['code']
+
+    def test_leader_sees_masked_preview(self):
+        "The leader sees the public copy masked and what it hides"
+        ticket, code = self.waiting_case()
+        page, errors = self.open_page('leader_a')
+        menu = page.locator('#menu')
+        menu.get_by_text(ROOT_MENU, exact=True).click()
+        menu.get_by_text("Việc của tôi", exact=True).click()
+        page.wait_for_load_state('networkidle')
+        # the cell of the code (the channel and the unit cells are links)
+        cell = page.locator('td:visible', has_text=code).first
+        cell.wait_for()
+        cell.dblclick()
+        page.wait_for_load_state('networkidle')
+        page.get_by_role('tab', name="Công khai", exact=True).click()
+        public = page.locator('textarea[name=public_question]:visible')
+        public.wait_for()
+        page.wait_for_timeout(500)
+        copy = public.input_value()
+        self.assertEqual(copy,
+            "Cống trước nhà tôi ở [đã ẩn] bị tắc hai tuần nay. Tôi là "
+            "Phạm Thị Hoa, CCCD [đã ẩn]. Xin gọi [đã ẩn] hoặc gửi thư "
+            "về [đã ẩn].")
+        # the original beside it, for the leader to compare
+        original = page.locator('textarea[name=content]:visible')
+        self.assertEqual(original.input_value(), CONTENT)
+        hidden = page.locator('textarea[name=public_masked]:visible')
+        self.assertEqual(hidden.input_value().splitlines(), [
+                "Địa chỉ nhà riêng: số 12 đường Lê Lợi",
+                "Số CMND/CCCD: 001203012345",
+                "Số điện thoại: 0912 345 678",
+                "Thư điện tử: hoa.pham@example.vn",
+                ])
+        page.screenshot(path=os.path.join(
+            ARTIFACTS, 'redaction-leader-preview.png'))
+
+        # the leader hides the name too: the list follows before saving
+        public.fill(copy.replace("Phạm Thị Hoa", TOKEN))
+        public.press('Tab')
+        page.wait_for_load_state('networkidle')
+        page.wait_for_timeout(500)
+        self.assertIn("Cán bộ ẩn thêm: Phạm Thị Hoa",
+            hidden.input_value().splitlines())
+        page.keyboard.press('Control+s')
+        page.wait_for_load_state('networkidle')
+        page.wait_for_timeout(1000)
+        page.screenshot(path=os.path.join(
+            ARTIFACTS, 'redaction-leader-masked.png'))
+        self.assertEqual(errors, [])
+
+        leader = self.server.client('leader_a', self.data['password'])
+        values, = leader.call('model.pakn.ticket.read', [ticket],
+            ['public_question', 'content'], {})
+        self.assertEqual(values['content'], CONTENT)
+        self.assertNotIn("Phạm Thị Hoa", values['public_question'])
+        self.assertEqual(values['public_question'].count(TOKEN), 5)

@@ -20,6 +20,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -38,6 +39,8 @@ from .trytond_server import ROOT, TrytonServer, free_port
 DATABASE = 'test_pakn_portal_ui'
 FIXTURE = os.path.join(ROOT, 'tests', 'portal_fixture.py')
 ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'portal')
+# What the portal's answers must not name (its Server header)
+SERVER_NAMES = ('werkzeug', 'python', 'flask', 'gunicorn')
 AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 CATALOGUE = os.path.join(
     ROOT, 'i18n', 'portal', 'vi', 'LC_MESSAGES', 'messages.po')
@@ -172,7 +175,7 @@ class PortalBrowserTestCase(unittest.TestCase):
     @classmethod
     def start_portal(cls):
         "Serve the portal with its own command, as `make demo` does"
-        port = free_port()
+        cls.port = port = free_port()
         cls.url = 'http://127.0.0.1:%s' % port
         cls.portal_log = os.path.join(cls.instance, 'portal.log')
         log = open(cls.portal_log, 'wb')
@@ -687,3 +690,42 @@ class PortalBrowserTestCase(unittest.TestCase):
                         [('resource', '=', 'pakn.ticket,%s' % ticket.id)])),
                 1)
         self.assertEqual(problems, [], '\n'.join(problems))
+
+    def assertAnonymous(self, headers):
+        servers = headers.get_all('Server') or []
+        for value in servers:
+            for name in SERVER_NAMES:
+                self.assertNotIn(name, value.lower())
+        self.assertEqual(servers, [])
+
+    def test_server_header_pages(self):
+        "A page, a static file and a missing page do not name the server"
+        with urllib.request.urlopen(self.url + '/', timeout=10) as response:
+            self.assertEqual(response.status, 200)
+            self.assertIn('text/html', response.headers['Content-Type'])
+            self.assertAnonymous(response.headers)
+        with urllib.request.urlopen(
+                self.url + '/static/portal.css', timeout=10) as response:
+            self.assertEqual(response.status, 200)
+            self.assertAnonymous(response.headers)
+        for path in ['/khong-co-trang-nay']:
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                urllib.request.urlopen(self.url + path, timeout=10)
+            self.assertEqual(cm.exception.code, 404)
+            self.assertAnonymous(cm.exception.headers)
+            cm.exception.close()
+
+    def test_server_header_malformed_request(self):
+        "The server's own answer to a bad request line does not name it"
+        with socket.create_connection(('127.0.0.1', self.port), 10) as sock:
+            # four words: HTTP/1.1 is understood, then the line refused
+            sock.sendall(b'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n')
+            answer = b''
+            while chunk := sock.recv(4096):
+                answer += chunk
+        head = answer.split(b'\r\n\r\n', 1)[0].decode('latin-1')
+        self.assertRegex(head.split('\r\n')[0], r'^HTTP/1\.[01] 400 ')
+        lines = [line.lower() for line in head.split('\r\n')[1:]]
+        self.assertFalse(
+            [line for line in lines if line.startswith("server:")], head)
+        self.assertNotIn('werkzeug', answer.decode('latin-1').lower())
