@@ -155,6 +155,34 @@ class IntegrityTestCase(unittest.TestCase):
         self.assertIn("Đã sửa chữa đoạn ống nước bị vỡ.", page)
         self.assertNotIn("Đã sửa sau khi đăng", page)
 
+    def test_evidence_fixed_after_approval(self):
+        "The evidence named by the approved answer cannot change"
+        ticket = self.cases['approved']
+        leader = self.client('leader_a')
+        with self.assertRaises(RpcError) as cm:
+            leader.call('model.ir.attachment.create', [{
+                        'name': 'them-sau-phe-duyet.png',
+                        'resource': 'pakn.ticket,%s' % ticket,
+                        'type': 'data', 'data': None,
+                        'pakn_kind': 'evidence',
+                        }], {})
+        self.assertIn('evidence', str(cm.exception))
+        # an internal note may still be added, and not turned into evidence
+        note, = leader.call('model.ir.attachment.create', [{
+                    'name': 'ghi-chu.txt',
+                    'resource': 'pakn.ticket,%s' % ticket,
+                    'type': 'data', 'data': None,
+                    'pakn_kind': 'internal',
+                    }], {})
+        with self.assertRaises(RpcError):
+            leader.call('model.ir.attachment.write', [note],
+                {'pakn_kind': 'evidence'}, {})
+        evidence = self.client('office').call('model.ir.attachment.search', [
+                ('resource', '=', 'pakn.ticket,%s' % ticket),
+                ('pakn_kind', '=', 'evidence'),
+                ], 0, None, None, {})
+        self.assertEqual(evidence, [])
+
     def test_intake_refused_then_corrected(self):
         "Intake data change only through the correction, with an event"
         for login in ['spec_a', 'leader_a', 'operator', 'office']:

@@ -4,9 +4,11 @@ import polib
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 
 from .exceptions import TicketValidationError
+from .lifecycle import ANSWER_FIXED_STATES
 from .model import normalize_text_values
 
 
@@ -53,6 +55,35 @@ class Attachment(metaclass=PoolMeta):
         # The names of the files are texts that enter the system too
         values = super().preprocess_values(mode, values)
         return normalize_text_values(cls, values)
+
+    @classmethod
+    def check_modification(
+            cls, mode, attachments, values=None, external=False):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        super().check_modification(
+            mode, attachments, values=values, external=external)
+        if not external:
+            return
+        # The evidence files are part of the answer the leader approved
+        # (Annex I names them): no client adds, changes or removes them
+        # once it is approved
+        values = values or {}
+        moved_to = None
+        if isinstance(values.get('resource'), str):
+            model, _, id_ = values['resource'].partition(',')
+            if model == Ticket.__name__ and id_.lstrip('-').isdigit():
+                moved_to = Ticket(int(id_))
+        for attachment in attachments:
+            if 'evidence' not in {
+                    attachment.pakn_kind, values.get('pakn_kind')}:
+                continue
+            for resource in [attachment.resource, moved_to]:
+                if (isinstance(resource, Ticket) and resource.id >= 0
+                        and resource.state in ANSWER_FIXED_STATES):
+                    raise AccessError(gettext(
+                            'pakn_helpdesk.msg_ticket_evidence_fixed',
+                            ticket=resource.rec_name))
 
     @classmethod
     def validate_fields(cls, attachments, field_names):

@@ -104,6 +104,8 @@ OPEN_STATES = states(open=True)
 CLOSED_STATES = states(open=False)
 DELIVERED_STATES = states(delivered=True)
 PUBLIC_STATES = states(public=True)
+# Once approved, the answer (and the evidence it names) is fixed
+ANSWER_FIXED_STATES = ['approved'] + DELIVERED_STATES
 PUBLIC_EVENTS = events(public=True)
 ENDING_EVENTS = events(ending=True)
 DELIVERING_EVENTS = events(delivers=True)
