@@ -87,10 +87,25 @@ def verify(database_name, codes=None, out=sys.stdout):
         return 1
 
 
+def exists(database_name):
+    """Whether the server has the Tryton database database_name (asked
+    first: connecting to a missing one waits for the pool's timeout)"""
+    from trytond import backend
+    database = backend.Database().connect()
+    try:
+        return database_name in database.list()
+    finally:
+        database.close()
+
+
 def main(argv=None):
     options = get_parser().parse_args(argv)
     config.update_etc(options.configfile)
     try:
+        if not exists(options.database_name):
+            print("Cannot verify %s: no such Tryton database"
+                % options.database_name, file=sys.stderr)
+            return 2
         return verify(options.database_name, options.codes)
     except Exception as exception:
         print("Cannot verify %s: %s" % (options.database_name, exception),
