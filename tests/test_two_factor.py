@@ -200,6 +200,31 @@ class StaffPrivacyTestCase(unittest.TestCase):
         self.assertNotIn('pakn_mobile', view['fields'])
         self.assertNotIn('email', view['fields'])
 
+    def test_staff_cannot_redirect_codes(self):
+        """No staff member but an administrator changes a colleague's
+        mobile (where their login code goes) or turns a group's two-factor
+        login off"""
+        leader = self.data['users']['leader']
+        groups = self.client('pakn_admin').call('model.res.group.search',
+            [('pakn_two_factor', '=', True)], 0, None, None, {})
+        self.assertTrue(groups)
+        # (the leader logs in with a code: the other staff roles)
+        for login in ['specialist', 'office']:
+            client = self.client(login)
+            with self.assertRaises(RpcError, msg=login):
+                client.call('model.res.user.write', [leader],
+                    {'pakn_mobile': '0911 999 999'}, {})
+            with self.assertRaises(RpcError, msg=login):
+                client.call('model.res.group.write', groups,
+                    {'pakn_two_factor': False}, {})
+        record, = self.client('pakn_admin').call('model.res.user.read',
+            [leader], ['pakn_mobile'], {})
+        self.assertEqual(record['pakn_mobile'], '+84911000001')
+        self.assertEqual(self.client('pakn_admin').call(
+                'model.res.group.search',
+                [('pakn_two_factor', '=', True)], 0, None, None, {}),
+            groups)
+
     def test_office_and_admin_read(self):
         "The supervising office and the administrators read them"
         leader = self.data['users']['leader']
