@@ -40,10 +40,6 @@ SCALES = {
     'very_satisfied': ['very_satisfied', 'satisfied', 'not_satisfied'],
     None: ['satisfied', 'acceptable', 'not_satisfied'],
     }
-# States in which the submitter has received the answer
-DELIVERED = set(DELIVERED_STATES)
-# Events the submitter sees when tracking the case (lifecycle)
-PUBLIC_EVENTS = set(PUBLIC_EVENTS)
 # The fields a citizen fills in on the portal
 SUBMISSION_FIELDS = [
     'submitter_type', 'submitter_name', 'submitter_address',
@@ -268,7 +264,7 @@ class Ticket(metaclass=PoolMeta):
         pool = Pool()
         Rating = pool.get('pakn.portal.rating')
         reason = (reason or '').strip() or None
-        if ticket.state not in DELIVERED or not ticket.answered_at:
+        if ticket.state not in DELIVERED_STATES or not ticket.answered_at:
             raise RatingError(gettext(
                     'pakn_portal.msg_rating_not_answered',
                     ticket=ticket.rec_name))
@@ -305,7 +301,7 @@ class Ticket(metaclass=PoolMeta):
         if not question:
             raise FollowUpError(gettext(
                     'pakn_portal.msg_followup_question_required'))
-        if ticket.state not in DELIVERED or not ticket.answered_at:
+        if ticket.state not in DELIVERED_STATES or not ticket.answered_at:
             raise FollowUpError(gettext(
                     'pakn_portal.msg_followup_not_answered',
                     ticket=ticket.rec_name))

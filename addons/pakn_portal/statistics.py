@@ -12,7 +12,9 @@ from sql.aggregate import Count
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .portal import DELIVERED, RATINGS
+from trytond.modules.pakn_helpdesk.lifecycle import DELIVERED_STATES
+
+from .portal import RATINGS
 
 SATISFIED = {'very_satisfied', 'satisfied'}
 
@@ -78,7 +80,7 @@ def compute(year):
             continue
         row = handling[unit]
         row['received'] += 1
-        if answered_at and state in DELIVERED:
+        if answered_at and state in DELIVERED_STATES:
             row['answered'] += 1
             row['on_time'] += 0 if overdue else 1
             row['hours'] += (
