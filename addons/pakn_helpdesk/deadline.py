@@ -14,21 +14,25 @@ from sql import Literal
 from sql.operators import Equal
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .common import now
-from .exceptions import ExtensionError
+from .exceptions import ExtensionError, TicketWorkflowError
 from .lifecycle import (
-    CLOSED_STATES, DELIVERING_EVENTS, ENDING_EVENTS, STAGE_EVENTS)
+    CLOSED_STATES, DELIVERING_EVENTS, ENDING_EVENTS, OPEN_STATES,
+    STAGE_EVENTS)
 from .model import IntegrityMixin
-from .sla import ROLES
+from .sla import (
+    DURATION_UNITS, EXPIRY_ACTIONS, ROLES, add_duration, remaining_duration)
 
 STATES = [
     ('running', "Running"),
+    ('paused', "Paused"),
     ('met', "Met"),
     ('missed', "Missed"),
     ('cancelled', "Cancelled"),
@@ -53,6 +57,34 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         'res.user', "User", readonly=True, ondelete='RESTRICT')
     start = fields.DateTime("Start", required=True, readonly=True)
     due = fields.DateTime("Due", required=True, readonly=True)
+    # What the due is counted from, so that a calendar change can count it
+    # again: count_from + length in length_unit (after a pause, a restart
+    # or an extension they are those of the new count)
+    count_from = fields.DateTime("Counted from", readonly=True)
+    length = fields.Float("Length", digits=(6, 2), readonly=True)
+    length_unit = fields.Selection(
+        DURATION_UNITS, "Length Unit", readonly=True)
+    first_due = fields.DateTime(
+        "First Due", readonly=True,
+        help="The due instant before any extension.")
+    action = fields.Selection(
+        EXPIRY_ACTIONS, "On Expiry", readonly=True,
+        help="What happens when the deadline passes unmet.")
+    final = fields.Boolean(
+        "Final Limit", readonly=True,
+        help="Missing it makes the case late (trễ hạn).")
+    remind_before = fields.Float(
+        "Reminder before (hours)", digits=(4, 2), readonly=True)
+    met_at = fields.DateTime(
+        "Met at", readonly=True,
+        help="When the step was done, even after its due instant.")
+    late = fields.Boolean(
+        "Late", readonly=True,
+        help="The step was done after its due instant or its due instant "
+        "passed first; it stays late.")
+    paused_at = fields.DateTime("Paused at", readonly=True)
+    pauses = fields.One2Many(
+        'pakn.ticket.deadline.pause', 'deadline', "Pauses", readonly=True)
     remind_at = fields.DateTime("Remind at", readonly=True)
     reminded = fields.Boolean("Reminded", readonly=True)
     state = fields.Selection(STATES, "State", required=True, readonly=True)
@@ -84,6 +116,36 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                 })
         cls._order = [('due', 'ASC'), ('id', 'ASC')]
 
+    @classmethod
+    def __register__(cls, module_name):
+        pool = Pool()
+        Stage = pool.get('pakn.sla.stage')
+        table_h = cls.__table_handler__(module_name)
+        migrate = not table_h.column_exist('count_from')
+        super().__register__(module_name)
+        if not migrate:
+            return
+        # Rows written before the ledger: they count from their start for
+        # the stage's duration; a missed row was late
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        stage = Stage.__table__()
+
+        def of_stage(column):
+            return stage.select(column, where=stage.id == table.stage)
+        cursor.execute(*table.update(
+                [table.count_from, table.length, table.length_unit,
+                    table.first_due, table.action, table.final,
+                    table.remind_before, table.late],
+                [table.start, of_stage(stage.duration),
+                    of_stage(stage.duration_unit), table.due,
+                    of_stage(stage.on_expiry), of_stage(stage.final),
+                    of_stage(stage.reminder_before),
+                    table.state == 'missed']))
+        cursor.execute(*table.update(
+                [table.met_at], [table.closed_at],
+                where=table.state == 'met'))
+
     @staticmethod
     def default_state():
         return 'running'
@@ -91,6 +153,23 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
     @staticmethod
     def default_reminded():
         return False
+
+    @staticmethod
+    def default_late():
+        return False
+
+    @staticmethod
+    def default_final():
+        return False
+
+    def compute_due(self, calendar):
+        """Return the due instant of the current count on the calendar (a
+        WorkingTime) and the reminder instant"""
+        due = add_duration(
+            self.count_from, self.length, self.length_unit, calendar)
+        remind_at = (due - dt.timedelta(hours=self.remind_before)
+            if self.remind_before else None)
+        return due, remind_at
 
     def get_condition(self, name):
         if self.state == 'missed':
@@ -114,36 +193,102 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
 
     @classmethod
     def on_event(cls, tickets, event_type):
-        "Meet, cancel and start the deadlines after an event of the cases"
+        """Meet, cancel, pause, resume, reopen and start the deadlines
+        after an event of the cases, as their stages say"""
+        pool = Pool()
+        Pause = pool.get('pakn.ticket.deadline.pause')
         instant = now()
         stage_event = STAGE_EVENTS.get(event_type)
+        ending = event_type in ENDING_EVENTS
         with without_check_access():
-            running = cls.search([
+            rows = cls.search([
                     ('ticket', 'in', [t.id for t in tickets]),
-                    ('state', '=', 'running'),
+                    ('state', 'in', ['running', 'paused', 'missed', 'met']),
                     ])
-            met, cancelled = [], []
-            for deadline in running:
-                if stage_event and deadline.stage.met_event == stage_event:
-                    met.append(deadline)
-                elif event_type in ENDING_EVENTS:
-                    cancelled.append(deadline)
-                elif event_type == 'returned':
-                    cancelled.append(deadline)
-                elif (event_type == 'sent_back'
-                        and deadline.stage.met_event == 'approved'
-                        and deadline.stage.start_event == 'submitted'):
-                    cancelled.append(deadline)
-            if met:
-                cls.write(met, {'state': 'met', 'closed_at': instant})
-            if cancelled:
-                cls.write(cancelled, {
-                        'state': 'cancelled', 'closed_at': instant})
-            if stage_event and event_type not in ENDING_EVENTS:
+            to_write, pauses, resumed = [], [], []
+            for row in rows:
+                stage = row.stage
+                values = {}
+                if stage.is_met_by(stage_event) and row.met_at is None:
+                    values['met_at'] = instant
+                    if row.state == 'running':
+                        values.update(state='met', closed_at=instant)
+                        if instant > row.due:
+                            values['late'] = True
+                    elif row.state == 'paused':
+                        values.update(state='met', closed_at=instant)
+                elif row.state == 'met':
+                    if stage_event and stage.reopen_event == stage_event:
+                        # the step is to be done again, by the same limit
+                        values.update(
+                            state='running', met_at=None, closed_at=None,
+                            late=False)
+                elif row.state not in {'running', 'paused'}:
+                    pass
+                elif ending or event_type == 'returned':
+                    values.update(state='cancelled', closed_at=instant)
+                elif (stage_event == 'sent_back'
+                        and stage.start_event == 'submitted'):
+                    # what it counted from was undone
+                    values.update(state='cancelled', closed_at=instant)
+                elif (row.state == 'running' and stage_event
+                        and stage.pause_event == stage_event):
+                    length, unit = remaining_duration(
+                        instant, row.due, row.length_unit,
+                        cls.calendar_of(row.ticket))
+                    values.update(
+                        state='paused', paused_at=instant,
+                        length=length, length_unit=unit)
+                    pauses.append({'deadline': row.id, 'start': instant})
+                elif (row.state == 'paused' and stage_event
+                        and stage.resume_event == stage_event):
+                    restart = stage.resume_mode == 'restart'
+                    values.update(state='running', paused_at=None,
+                        count_from=instant, reminded=False)
+                    if restart:
+                        values.update(
+                            length=stage.duration,
+                            length_unit=stage.duration_unit)
+                    resumed.append((row, restart))
+                if values:
+                    to_write.extend(([row], values))
+            if to_write:
+                cls.write(*to_write)
+            if pauses:
+                Pause.create(pauses)
+            if resumed:
+                open_pauses = Pause.search([
+                        ('deadline', 'in', [r.id for r, _ in resumed]),
+                        ('end', '=', None),
+                        ])
+                restarted = {r.id for r, restart in resumed if restart}
+                for pause in open_pauses:
+                    pause.end = instant
+                    pause.restarted = pause.deadline.id in restarted
+                Pause.save(open_pauses)
+                cls.count_again([r for r, _ in resumed])
+            if stage_event and not ending:
                 cls.start_stages(tickets, stage_event, instant)
 
     @classmethod
+    def count_again(cls, deadlines):
+        "Write the due and reminder instants of the deadlines' counts"
+        to_write = []
+        for deadline in cls.browse(deadlines):
+            due, remind_at = deadline.compute_due(
+                cls.calendar_of(deadline.ticket))
+            to_write.extend(([deadline], {
+                        'due': due, 'remind_at': remind_at}))
+        if to_write:
+            cls.write(*to_write)
+
+    @classmethod
     def start_stages(cls, tickets, stage_event, instant):
+        """Start the stages of the cases' profiles that start at the
+        event; a stage started by an escalation counts from when the
+        escalation was due (context pakn_stage_start: case id → instant),
+        not from when the sweep ran"""
+        starts = Transaction().context.get('pakn_stage_start') or {}
         to_create = []
         for ticket in tickets:
             profile = ticket.sla_profile
@@ -154,8 +299,10 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
             for stage in profile.stages_of(track):
                 if stage.start_event != stage_event:
                     continue
-                start = (ticket.received_at if stage_event == 'received'
-                    else instant)
+                if stage_event == 'received':
+                    start = ticket.received_at
+                else:
+                    start = starts.get(ticket.id) or instant
                 due = stage.due(start, calendar)
                 unit = ticket.lead_unit if stage.role != 'operator' else None
                 user = None
@@ -170,7 +317,14 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                         'unit': unit.id if unit else None,
                         'user': user.id if user else None,
                         'start': start,
+                        'count_from': start,
+                        'length': stage.duration,
+                        'length_unit': stage.duration_unit,
                         'due': due,
+                        'first_due': due,
+                        'action': stage.on_expiry,
+                        'final': stage.final,
+                        'remind_before': stage.reminder_before,
                         'remind_at': (
                             due - dt.timedelta(hours=stage.reminder_before)
                             if stage.reminder_before else None),
@@ -253,7 +407,7 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         Ticket = pool.get('pakn.ticket')
         instant = now()
         claimed = cls._claim(
-            ids, {'state': 'missed', 'closed_at': instant},
+            ids, {'state': 'missed', 'closed_at': instant, 'late': True},
             lambda t: (t.state == 'running') & (t.due <= instant))
         if not claimed:
             return
@@ -262,7 +416,7 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
             by_action = {}
             for deadline in deadlines:
                 by_action.setdefault(
-                    deadline.stage.on_expiry, []).append(deadline)
+                    deadline.action, []).append(deadline)
             for action, group in by_action.items():
                 Ticket.deadline_expired(
                     [d.ticket for d in group], action, group)
@@ -288,6 +442,30 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                     unit=deadline.unit.id if deadline.unit else None)
 
 
+class DeadlinePause(IntegrityMixin, ModelSQL, ModelView):
+    "A time a deadline's clock stood still: the file was with the submitter"
+    __name__ = 'pakn.ticket.deadline.pause'
+    __string__ = "PAKN Deadline Pause"
+
+    deadline = fields.Many2One(
+        'pakn.ticket.deadline', "Deadline", required=True, readonly=True,
+        ondelete='CASCADE')
+    start = fields.DateTime("From", required=True, readonly=True)
+    end = fields.DateTime("To", readonly=True)
+    restarted = fields.Boolean(
+        "Restarted", readonly=True,
+        help="The count started again in full after the pause (else it "
+        "resumed with what was left).")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls.__access__.add('deadline')
+        cls._sql_indexes.add(Index(t, (t.deadline, Index.Range())))
+        cls._order = [('start', 'ASC'), ('id', 'ASC')]
+
+
 class Extension(IntegrityMixin, ModelSQL, ModelView):
     "Extension (reschedule) of a case's processing, promised to the citizen"
     __name__ = 'pakn.ticket.extension'
@@ -305,6 +483,10 @@ class Extension(IntegrityMixin, ModelSQL, ModelView):
     promised = fields.DateTime(
         "Promised Completion", required=True, readonly=True,
         help="The completion date shown to the citizen.")
+    deadline = fields.Many2One(
+        'pakn.ticket.deadline', "Extended Deadline", readonly=True,
+        ondelete='RESTRICT')
+    previous_due = fields.DateTime("Previous Due", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -330,6 +512,21 @@ class Ticket(metaclass=PoolMeta):
     overdue = fields.Boolean(
         "Overdue", readonly=True,
         help="A final limit passed while the case waits for its answer.")
+    late = fields.Function(fields.Boolean(
+            "Late",
+            help="A final limit of the case passed before its step was "
+            "done: the case stays late, answered or not."),
+        'get_late', searcher='search_late')
+    complex = fields.Boolean(
+        "Complex Case", readonly=True,
+        help="The case involves several sectors, fields or units.")
+    delay_reason = fields.Text(
+        "Reason for the Delay", readonly=True,
+        help="Why a late case handled by several units has no result yet; "
+        "reported to the office and shown to the submitter.")
+    delay_reason_needed = fields.Function(
+        fields.Boolean("Reason for the Delay Needed"),
+        'get_delay_reason_needed')
     due = fields.Function(
         fields.DateTime("Due"), 'get_due', searcher='search_due')
     deadline_condition = fields.Function(fields.Selection([
@@ -354,18 +551,85 @@ class Ticket(metaclass=PoolMeta):
                     'icon': 'tryton-clock',
                     'depends': ['state'],
                     },
+                'check_intake': {
+                    'invisible': (Eval('state') != 'received')
+                    | ~Eval('urgent'),
+                    'icon': 'tryton-ok',
+                    'depends': ['state', 'urgent'],
+                    },
+                'record_fix': {
+                    'invisible': ~Eval('state').in_(
+                        ['forwarded', 'processing']) | ~Eval('urgent'),
+                    'icon': 'tryton-ok',
+                    'depends': ['state', 'urgent'],
+                    },
+                'report_office': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES)
+                    | ~Eval('urgent'),
+                    'icon': 'tryton-forward',
+                    'depends': ['state', 'urgent'],
+                    },
+                'explain_delay': {
+                    'invisible': ~Eval('delay_reason_needed'),
+                    'icon': 'tryton-comment',
+                    'depends': ['delay_reason_needed'],
+                    },
                 })
 
     @staticmethod
     def default_overdue():
         return False
 
+    @staticmethod
+    def default_complex():
+        return False
+
+    @classmethod
+    def get_late(cls, tickets, name):
+        pool = Pool()
+        Deadline = pool.get('pakn.ticket.deadline')
+        deadline = Deadline.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {t.id: False for t in tickets}
+        ids = [t.id for t in tickets]
+        for sub_ids in grouped_slice(ids):
+            cursor.execute(*deadline.select(
+                    deadline.ticket,
+                    where=reduce_ids(deadline.ticket, sub_ids)
+                    & (deadline.final == Literal(True))
+                    & (deadline.late == Literal(True)),
+                    group_by=[deadline.ticket]))
+            for ticket_id, in cursor:
+                result[ticket_id] = True
+        return result
+
+    @classmethod
+    def search_late(cls, name, clause):
+        pool = Pool()
+        Deadline = pool.get('pakn.ticket.deadline')
+        deadline = Deadline.__table__()
+        _, operator, value = clause
+        late = deadline.select(
+            deadline.ticket,
+            where=(deadline.final == Literal(True))
+            & (deadline.late == Literal(True)))
+        positive = (operator == '=') == bool(value)
+        return [('id', 'in' if positive else 'not in', late)]
+
+    def get_delay_reason_needed(self, name):
+        profile = self.sla_profile
+        return bool(profile and profile.delay_reason_required
+            and self.state in OPEN_STATES and self.coordinating_units
+            and self.late and not self.delay_reason)
+
     @classmethod
     def copy(cls, tickets, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['deadlines', 'extensions', 'escalation']:
+        for name in ['deadlines', 'extensions', 'escalation',
+                'delay_reason']:
             default.setdefault(name, None)
         default.setdefault('overdue', False)
+        default.setdefault('complex', False)
         return super().copy(tickets, default=default)
 
     @classmethod
@@ -393,7 +657,8 @@ class Ticket(metaclass=PoolMeta):
         if self.overdue:
             return 'overdue'
         conditions = {d.condition for d in self.deadlines
-            if d.state in {'running', 'missed'}}
+            if d.state == 'running'
+            or (d.state == 'missed' and not d.met_at)}
         for condition in ['overdue', 'due_soon', 'on_time']:
             if condition in conditions:
                 return condition
@@ -442,13 +707,16 @@ class Ticket(metaclass=PoolMeta):
         "Apply the action of expired deadlines to their cases"
         tickets = list({t.id: t for t in tickets}.values())
         if action == 'escalate_head':
+            # the head's stages count from when the escalation was due
+            starts = {d.ticket.id: d.due for d in deadlines}
             cls.write(tickets, {'escalation': 'head'})
-            cls.write_events(
-                tickets, 'escalated', None,
-                note=lambda t: ', '.join(
-                    u.name for u in t.lead_unit.leaders)
-                if t.lead_unit else None,
-                unit=lambda t: t.lead_unit.id if t.lead_unit else None)
+            with Transaction().set_context(pakn_stage_start=starts):
+                cls.write_events(
+                    tickets, 'escalated', None,
+                    note=lambda t: ', '.join(
+                        u.name for u in t.lead_unit.leaders)
+                    if t.lead_unit else None,
+                    unit=lambda t: t.lead_unit.id if t.lead_unit else None)
         elif action == 'forward_office':
             cls.write(tickets, {'escalation': 'office', 'overdue': True})
             cls.write_events(tickets, 'escalated_office', None)
@@ -456,6 +724,14 @@ class Ticket(metaclass=PoolMeta):
             cls.write(tickets, {'overdue': True})
             cls.write_events(tickets, 'overdue', None, note=lambda t: (
                     t.sla_profile.overdue_label if t.sla_profile else None))
+            asked = [t for t in tickets if t.sla_profile
+                and t.sla_profile.delay_reason_required
+                and t.coordinating_units and not t.delay_reason]
+            if asked:
+                cls.write_events(
+                    asked, 'deadline_missed', None,
+                    note=gettext('pakn_helpdesk.msg_delay_reason_asked'),
+                    unit=lambda t: t.lead_unit.id if t.lead_unit else None)
         else:
             cls.write_events(
                 tickets, 'deadline_missed', None, note=lambda t: ', '.join(
@@ -466,22 +742,36 @@ class Ticket(metaclass=PoolMeta):
     def extend(cls, tickets):
         pass
 
-    def check_extension(self, days):
-        """Check the profile allows an extension of days working days;
-        return the promised instant"""
+    def extension_target(self):
+        "Return the running deadline an extension of the case extends"
         profile = self.sla_profile
+        if profile and profile.extension_stage:
+            for deadline in reversed(self.deadlines):
+                if (deadline.state == 'running'
+                        and deadline.stage.code == profile.extension_stage):
+                    return deadline
+        raise ExtensionError(gettext(
+                'pakn_helpdesk.msg_extension_nothing_running',
+                ticket=self.rec_name))
+
+    def check_extension(self, days, complex_=False):
+        """Check the profile allows an extension of days working days;
+        return the extended deadline, the instant counted from and the
+        promised instant"""
+        profile = self.sla_profile
+        target = self.extension_target()
         count = len(self.extensions)
-        unit_deadlines = [d for d in self.deadlines
-            if d.state == 'running' and d.role != 'operator']
-        if not profile or not unit_deadlines:
-            raise ExtensionError(gettext(
-                    'pakn_helpdesk.msg_extension_nothing_running',
-                    ticket=self.rec_name))
         if days <= 0:
             raise ExtensionError(gettext(
                     'pakn_helpdesk.msg_extension_days',
                     ticket=self.rec_name))
-        if profile.extension_max is not None and count >= profile.extension_max:
+        if profile.extension_requires_complex and not (
+                self.complex or complex_):
+            raise ExtensionError(gettext(
+                    'pakn_helpdesk.msg_extension_complex',
+                    ticket=self.rec_name, profile=profile.rec_name))
+        if (profile.extension_max is not None
+                and count >= profile.extension_max):
             raise ExtensionError(gettext(
                     'pakn_helpdesk.msg_extension_count',
                     ticket=self.rec_name, count=profile.extension_max,
@@ -492,30 +782,56 @@ class Ticket(metaclass=PoolMeta):
                     'pakn_helpdesk.msg_extension_length',
                     ticket=self.rec_name, number=count + 1,
                     days=lengths[count], profile=profile.rec_name))
+        if (profile.extension_length_max
+                and days > profile.extension_length_max):
+            raise ExtensionError(gettext(
+                    'pakn_helpdesk.msg_extension_length_max',
+                    ticket=self.rec_name, days=profile.extension_length_max,
+                    profile=profile.rec_name))
         calendar = Pool().get('pakn.ticket.deadline').calendar_of(self)
-        due = max(d.due for d in unit_deadlines)
-        promised = calendar.add(max(due, now()), calendar.days(days))
+        instant = now()
+        base = {
+            'now': instant,
+            'due': target.due,
+            'start': target.start,
+            }[profile.extension_from or 'now']
+        promised = calendar.add(base, calendar.days(days))
+        if promised <= max(target.due, instant):
+            raise ExtensionError(gettext(
+                    'pakn_helpdesk.msg_extension_not_later',
+                    ticket=self.rec_name))
         if profile.extension_cap:
-            accepted = [e.date for e in self.events if e.type == 'accepted']
-            start = accepted[-1] if accepted else min(
-                d.start for d in unit_deadlines)
-            cap = calendar.add(start, calendar.days(profile.extension_cap))
+            cap = calendar.add(
+                target.start, calendar.days(profile.extension_cap))
             if promised > cap:
                 raise ExtensionError(gettext(
                         'pakn_helpdesk.msg_extension_cap',
                         ticket=self.rec_name, cap=profile.extension_cap,
                         profile=profile.rec_name))
-        return promised
+        if profile.extension_cap_stage:
+            limits = [d.due for d in self.deadlines
+                if d.stage.code == profile.extension_cap_stage
+                and d.state in {'running', 'missed'}]
+            if limits and promised > min(limits):
+                raise ExtensionError(gettext(
+                        'pakn_helpdesk.msg_extension_cap_stage',
+                        ticket=self.rec_name, profile=profile.rec_name))
+        return target, base, promised
 
     @classmethod
-    def apply_extension(cls, ticket, days, reason):
+    def apply_extension(cls, ticket, days, reason, complex_=False):
+        """Extend the deadline the profile names by days working days,
+        counted from where the profile says; the other deadlines run on"""
         pool = Pool()
         Extension = pool.get('pakn.ticket.extension')
         Deadline = pool.get('pakn.ticket.deadline')
-        promised = ticket.check_extension(days)
+        target, base, promised = ticket.check_extension(
+            days, complex_=complex_)
         profile = ticket.sla_profile
         instant = now()
         with without_check_access():
+            if complex_ and not ticket.complex:
+                cls.write([ticket], {'complex': True})
             Extension.create([{
                         'ticket': ticket.id,
                         'number': len(ticket.extensions) + 1,
@@ -524,22 +840,81 @@ class Ticket(metaclass=PoolMeta):
                         'days': days,
                         'reason': reason,
                         'promised': promised,
+                        'deadline': target.id,
+                        'previous_due': target.due,
                         }])
-            running = [d for d in ticket.deadlines
-                if d.state == 'running' and d.role != 'operator']
-            remind_at = (
-                promised - dt.timedelta(hours=profile.extension_reminder)
-                if profile.extension_reminder else None)
-            Deadline.write(running, {
-                    'due': promised,
-                    'remind_at': remind_at,
-                    'reminded': False,
-                    })
+            values = {
+                'count_from': base,
+                'length': days,
+                'length_unit': 'working_day',
+                'due': promised,
+                'reminded': False,
+                }
+            if profile.extension_reminder:
+                values['remind_before'] = profile.extension_reminder
+                values['remind_at'] = promised - dt.timedelta(
+                    hours=profile.extension_reminder)
+            elif target.remind_before:
+                values['remind_at'] = promised - dt.timedelta(
+                    hours=target.remind_before)
+            if profile.extension_on_expiry:
+                values['action'] = profile.extension_on_expiry
+                if profile.extension_on_expiry == 'mark_overdue':
+                    # its end is the case's final limit (GL2021 Đ11 k4)
+                    values['final'] = True
+            Deadline.write([target], values)
         cls.write_events(
             [ticket], 'extended', ticket.state, note=reason,
             unit=ticket.lead_unit.id if ticket.lead_unit else None,
             content=promised.isoformat(' '))
         return promised
+
+    # The steps of the urgent tracks and of late multi-unit cases
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('forwarded')
+    def forward(cls, tickets):
+        # Forwarding a file not yet checked checks it at the same instant:
+        # the steps whose deadlines wait for the check are done then
+        unchecked = [t for t in tickets if any(
+                d.state in {'running', 'missed'} and d.met_at is None
+                and d.stage.is_met_by('checked') for d in t.deadlines)]
+        if unchecked:
+            cls.write_events(unchecked, 'intake_checked', 'received')
+        super().forward(tickets)
+
+    @classmethod
+    @ModelView.button
+    def check_intake(cls, tickets):
+        "The hotline checked the file of an urgent case (KH2022 Đ10 b1)"
+        tickets = [t for t in tickets
+            if t.state == 'received' and t.urgent
+            and not any(e.type == 'intake_checked' for e in t.events
+                if e.date >= t.received_at)]
+        if tickets:
+            cls.write_events(tickets, 'intake_checked', 'received')
+
+    @classmethod
+    @ModelView.button_action('pakn_helpdesk.wizard_ticket_record_fix')
+    def record_fix(cls, tickets):
+        pass
+
+    @classmethod
+    @ModelView.button
+    def report_office(cls, tickets):
+        "The hotline sent the urgent case's summary to the office"
+        for ticket in tickets:
+            if ticket.state not in OPEN_STATES or not ticket.urgent:
+                raise TicketWorkflowError(gettext(
+                        'pakn_helpdesk.msg_ticket_not_urgent',
+                        ticket=ticket.rec_name))
+        cls.write_events(tickets, 'office_reported', None)
+
+    @classmethod
+    @ModelView.button_action('pakn_helpdesk.wizard_ticket_explain_delay')
+    def explain_delay(cls, tickets):
+        pass
 
 
 class TicketExtend(Wizard):
@@ -560,6 +935,10 @@ class TicketExtend(Wizard):
         return {
             'ticket': self.record.id,
             'days': lengths[count] if count < len(lengths) else None,
+            'complex_required': bool(
+                profile and profile.extension_requires_complex
+                and not self.record.complex),
+            'complex': self.record.complex,
             }
 
     def transition_extend(self):
@@ -572,7 +951,9 @@ class TicketExtend(Wizard):
             raise ExtensionError(gettext(
                     'pakn_helpdesk.msg_extension_reason',
                     ticket=ticket.rec_name))
-        Ticket.apply_extension(ticket, self.start.days or 0, reason)
+        Ticket.apply_extension(
+            ticket, self.start.days or 0, reason,
+            complex_=bool(self.start.complex))
         return 'end'
 
 
@@ -581,7 +962,87 @@ class TicketExtendStart(ModelView):
     __string__ = "PAKN Extend"
     ticket = fields.Many2One('pakn.ticket', "Case", readonly=True)
     days = fields.Float("Working Days", required=True, digits=(3, 1))
+    complex_required = fields.Boolean("Complex Case Required", readonly=True)
+    complex = fields.Boolean(
+        "Complex Case",
+        states={'invisible': ~Eval('complex_required')},
+        help="The case involves several sectors, fields or units; say why "
+        "in the reason.")
     reason = fields.Text("Reason", required=True)
+
+
+class TicketStepText(ModelView):
+    "The text of a step: a temporary fix, the reason for a delay"
+    __name__ = 'pakn.ticket.step_text'
+    __string__ = "PAKN Step Text"
+    ticket = fields.Many2One('pakn.ticket', "Case", readonly=True)
+    text = fields.Text("Text", required=True)
+
+
+class _TicketStepWizard(Wizard):
+    start = StateView(
+        'pakn.ticket.step_text',
+        'pakn_helpdesk.ticket_step_text_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Save", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def default_start(self, fields):
+        return {'ticket': self.record.id}
+
+    def _text(self):
+        text = (self.start.text or '').strip()
+        if not text:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_step_text_required',
+                    ticket=self.record.rec_name))
+        return text
+
+
+class TicketRecordFix(_TicketStepWizard):
+    """Record the temporary fix of an urgent case (KH2022 Đ10 b3): its own
+    step, shown to the submitter"""
+    __name__ = 'pakn.ticket.record_fix'
+
+    def transition_apply(self):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        ticket = self.record
+        if ticket.state not in {'forwarded', 'processing'} or (
+                not ticket.urgent):
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_not_urgent',
+                    ticket=ticket.rec_name))
+        Ticket._check_unit_role([ticket])
+        text = self._text()
+        Ticket.write_events(
+            [ticket], 'temporary_fix', None, content=text,
+            unit=ticket.lead_unit.id if ticket.lead_unit else None)
+        return 'end'
+
+
+class TicketExplainDelay(_TicketStepWizard):
+    """The lead unit's reason why a late multi-unit case has no result
+    (KH2022 Đ3 k5): reported to the office, shown to the submitter"""
+    __name__ = 'pakn.ticket.explain_delay'
+
+    def transition_apply(self):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        ticket = self.record
+        if not ticket.delay_reason_needed:
+            raise TicketWorkflowError(gettext(
+                    'pakn_helpdesk.msg_ticket_delay_reason_not_needed',
+                    ticket=ticket.rec_name))
+        Ticket._check_unit_role([ticket])
+        text = self._text()
+        with without_check_access():
+            Ticket.write([ticket], {'delay_reason': text})
+        Ticket.write_events(
+            [ticket], 'delay_explained', None, content=text,
+            unit=ticket.lead_unit.id if ticket.lead_unit else None)
+        return 'end'
 
 
 class Cron(metaclass=PoolMeta):

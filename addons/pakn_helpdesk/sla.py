@@ -34,12 +34,25 @@ DURATION_UNITS = [
     ]
 EVENTS = [
     ('received', "Received"),
+    ('clarification', "Clarification Requested"),
+    ('resubmitted', "Received Again"),
+    ('checked', "Intake Checked"),
     ('forwarded', "Forwarded to the Unit"),
     ('accepted', "Accepted by the Unit"),
+    ('returned', "Returned as Not Competent"),
     ('escalated', "Escalated to the Unit Head"),
+    ('fixed', "Temporary Fix Recorded"),
     ('submitted', "Answer Submitted for Approval"),
+    ('sent_back', "Sent Back"),
     ('approved', "Answer Approved"),
     ('answered', "Answer Delivered"),
+    ('reported', "Reported to the Supervising Office"),
+    ]
+OPTIONAL_EVENTS = [(None, "")] + EVENTS
+EXTENSION_FROM = [
+    ('now', "The Request"),
+    ('due', "The Current Due Instant"),
+    ('start', "The Start of the Stage"),
     ]
 EXPIRY_ACTIONS = [
     (None, ""),
@@ -86,6 +99,36 @@ class Profile(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
         "Reminder before Extension Ends", digits=(3, 1),
         help="The hours before the end of an extension at which the unit "
         "is reminded; empty for none.")
+    extension_stage = fields.Char(
+        "Extended Stage", strip=True,
+        help="The code of the stage an extension (reschedule) extends; "
+        "empty for no extension.")
+    extension_from = fields.Selection(
+        EXTENSION_FROM, "Extension Counted from", sort=False,
+        help="The instant the days of an extension are added to.")
+    extension_length_max = fields.Float(
+        "Extension Length at Most", digits=(3, 1),
+        help="The most working days one extension may add; empty for no "
+        "limit.")
+    extension_cap_stage = fields.Char(
+        "Extension Capped by", strip=True,
+        help="The code of a stage whose due instant no extension may pass.")
+    extension_requires_complex = fields.Boolean(
+        "Extension for Complex Cases Only",
+        help="An extension needs the case marked complex (several sectors, "
+        "fields or units) with a reason.")
+    extension_on_expiry = fields.Selection(
+        EXPIRY_ACTIONS, "At the End of an Extension", sort=False,
+        help="What happens when an extension ends unmet; empty for the "
+        "action of the extended stage.")
+    delay_reason_required = fields.Boolean(
+        "Reason for Delay Required",
+        help="A late case handled by several units asks the lead unit for "
+        "the reason, reported to the office and shown to the submitter.")
+    previous = fields.Many2One(
+        'pakn.sla.profile', "Replaces", ondelete='RESTRICT',
+        help="The profile this one follows: a case received before this "
+        "profile's validity gets the one it replaces.")
     overdue_label = fields.Char(
         "Overdue Label", help="How the regulation names an overdue case.")
     rating_scale = fields.Selection(
@@ -106,6 +149,33 @@ class Profile(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
     @staticmethod
     def default_rating_reason_required():
         return False
+
+    @staticmethod
+    def default_extension_from():
+        return 'now'
+
+    @staticmethod
+    def default_extension_requires_complex():
+        return False
+
+    @staticmethod
+    def default_delay_reason_required():
+        return False
+
+    def is_valid_on(self, date):
+        return ((not self.valid_from or self.valid_from <= date)
+            and (not self.valid_to or date <= self.valid_to))
+
+    def valid_on(self, date):
+        """Return the profile of the chain of this one (through previous)
+        valid on the date; this one if none is"""
+        profile, seen = self, set()
+        while profile and profile.id not in seen:
+            if profile.is_valid_on(date):
+                return profile
+            seen.add(profile.id)
+            profile = profile.previous
+        return self
 
     def get_rec_name(self, name):
         return '%s - %s' % (self.code, self.name)
@@ -166,8 +236,31 @@ class Stage(IntegrityMixin, sequence_ordered(), ModelSQL, ModelView):
     met_event = fields.Selection(
         EVENTS, "Met at", required=True, sort=False,
         help="The event that meets the deadline.")
+    also_met_by = fields.MultiSelection(
+        EVENTS, "Also Met at",
+        help="Other events that meet the deadline.")
     on_expiry = fields.Selection(
         EXPIRY_ACTIONS, "On Expiry", sort=False)
+    final = fields.Boolean(
+        "Final Limit",
+        help="Missing it makes the case late (trễ hạn) in the on-time "
+        "figures.")
+    pause_event = fields.Selection(
+        OPTIONAL_EVENTS, "Paused at", sort=False,
+        help="The event that stops the clock (the file is with the "
+        "submitter).")
+    resume_event = fields.Selection(
+        OPTIONAL_EVENTS, "Resumed at", sort=False,
+        states={'invisible': ~Eval('pause_event')})
+    resume_mode = fields.Selection([
+            ('resume', "With What Was Left"),
+            ('restart', "In Full"),
+            ], "Counts Again", sort=False,
+        states={'invisible': ~Eval('pause_event')})
+    reopen_event = fields.Selection(
+        OPTIONAL_EVENTS, "Reopened at", sort=False,
+        help="The event that undoes the meeting of the deadline (e.g. a "
+        "send-back): it runs again to its due instant.")
     sms = fields.Boolean(
         "SMS", help="The hand-over of this stage is announced by SMS.")
     reminder_before = fields.Float(
@@ -199,6 +292,18 @@ class Stage(IntegrityMixin, sequence_ordered(), ModelSQL, ModelView):
     def default_sms():
         return False
 
+    @staticmethod
+    def default_final():
+        return False
+
+    @staticmethod
+    def default_resume_mode():
+        return 'resume'
+
+    def is_met_by(self, event):
+        return bool(event) and (
+            event == self.met_event or event in (self.also_met_by or ()))
+
     @classmethod
     def validate_fields(cls, stages, field_names):
         super().validate_fields(stages, field_names)
@@ -211,11 +316,26 @@ class Stage(IntegrityMixin, sequence_ordered(), ModelSQL, ModelView):
     def due(self, start, calendar):
         """Return the due instant of the stage started at start (naive UTC)
         on the calendar (a WorkingTime)"""
-        if self.duration_unit == 'working_hour':
-            return calendar.add(start, dt.timedelta(hours=self.duration))
-        elif self.duration_unit == 'working_day':
-            return calendar.add(start, calendar.days(self.duration))
-        elif self.duration_unit == 'hour':
-            return start + dt.timedelta(hours=self.duration)
-        else:
-            return start + dt.timedelta(days=self.duration)
+        return add_duration(start, self.duration, self.duration_unit, calendar)
+
+
+def add_duration(start, length, unit, calendar):
+    """Return the instant when length in unit (DURATION_UNITS) has passed
+    since start (naive UTC) on the calendar (a WorkingTime)"""
+    if unit == 'working_hour':
+        return calendar.add(start, dt.timedelta(hours=length))
+    elif unit == 'working_day':
+        return calendar.add(start, calendar.days(length))
+    elif unit == 'hour':
+        return start + dt.timedelta(hours=length)
+    else:
+        return start + dt.timedelta(days=length)
+
+
+def remaining_duration(instant, due, unit, calendar):
+    """Return (length, unit) of what is left of a count at instant: working
+    time left in working hours for the working units, clock hours else"""
+    if unit in {'working_hour', 'working_day'}:
+        left = calendar.measure(instant, due)
+        return left.total_seconds() / 3600, 'working_hour'
+    return max((due - instant).total_seconds(), 0) / 3600, 'hour'

@@ -481,6 +481,29 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
                 values[name] = values[name].strip() or None
         if mode == 'create' and not values.get('code'):
             values['code'] = cls._new_code(values.get('received_at'))
+        if mode == 'create':
+            values = cls._profile_of_the_day(values)
+        return values
+
+    @classmethod
+    def _profile_of_the_day(cls, values):
+        "Give the case the profile valid on the local date it was received"
+        pool = Pool()
+        Profile = pool.get('pakn.sla.profile')
+        Configuration = pool.get('pakn.configuration')
+        configured = Configuration(1).sla_profile
+        if not configured:
+            return values
+        profile_id = values.get('sla_profile', configured.id)
+        if profile_id != configured.id:
+            return values
+        received_at = values.get('received_at') or now()
+        date = received_at.replace(tzinfo=dt.timezone.utc).astimezone(
+            ZoneInfo(Configuration(1).timezone)).date()
+        with without_check_access():
+            profile = Profile(profile_id).valid_on(date)
+        if profile.id != profile_id:
+            values = {**values, 'sla_profile': profile.id}
         return values
 
     @classmethod

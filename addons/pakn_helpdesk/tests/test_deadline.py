@@ -147,10 +147,11 @@ class DeadlineTestCase(ModuleTestCase):
         self.assertEqual(self.running(ticket), {
                 'focal_response': local(2026, 11, 17, 9, 0)})
         self.sweep(local(2026, 11, 17, 9, 30))
-        # the head's 8 working hours start at the sweep's escalation
+        # the head's 8 working hours start when the escalation was due,
+        # not when the sweep ran half an hour later
         self.assertEqual(self.running(ticket), {
-                'head_response': local(2026, 11, 18, 9, 30)})
-        self.sweep(local(2026, 11, 18, 9, 30))
+                'head_response': local(2026, 11, 18, 9, 0)})
+        self.sweep(local(2026, 11, 18, 9, 0))
         self.assertEqual(self.events(ticket, self.ESCALATIONS),
             ['escalated', 'escalated_office'])
         ticket = Ticket(ticket.id)
@@ -257,19 +258,30 @@ class DeadlineTestCase(ModuleTestCase):
                 Ticket.apply_extension(Ticket(ticket.id), 3, "Cần xác minh")
             promised = Ticket.apply_extension(
                 Ticket(ticket.id), 2, "Cần xác minh thực địa")
-        # the latest running due (Wednesday 25, 09:00) + 2 working days
-        self.assertEqual(promised, local(2026, 11, 27, 9, 0))
-        self.assertEqual(set(self.running(ticket).values()), {promised})
-        with self.at(local(2026, 11, 16, 11, 0)):
+        # Đ10 k4: the appointment made Monday 10:00 is kept within 2
+        # working days of it; the head's 48 hours (Đ10 k2) run on
+        self.assertEqual(promised, local(2026, 11, 18, 10, 0))
+        self.assertEqual(self.running(ticket), {
+                'focal_response': promised,
+                'head_response': local(2026, 11, 25, 9, 0)})
+        with self.at(local(2026, 11, 18, 9, 0)):
             Ticket.apply_extension(Ticket(ticket.id), 1, "Chờ kết quả")
+        with self.at(local(2026, 11, 19, 8, 0)):
             Ticket.apply_extension(Ticket(ticket.id), 1, "Chờ kết quả")
             before = self.running(ticket)
             with self.assertRaises(ExtensionError):
                 Ticket.apply_extension(Ticket(ticket.id), 1, "Lần thứ tư")
         self.assertEqual(self.running(ticket), before)
+        self.assertEqual(before['focal_response'], local(2026, 11, 20, 8, 0))
         self.assertEqual(len(Ticket(ticket.id).extensions), 3)
         self.assertEqual(
             self.events(ticket, self.ESCALATIONS), ['extended'] * 3)
+        # the third appointment missed: the head is notified (Đ9 k1 b)
+        self.sweep(local(2026, 11, 20, 8, 0))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS),
+            ['extended'] * 3 + ['escalated'])
+        self.assertEqual(self.running(ticket), {
+                'head_response': local(2026, 11, 25, 9, 0)})
 
     @with_transaction()
     def test_gl2021_extension_reminder(self):
@@ -279,21 +291,31 @@ class DeadlineTestCase(ModuleTestCase):
         self.setup_world('GL2021')
         ticket = self.forward(self.new_ticket())
         with self.at(local(2026, 11, 16, 10, 0)):
+            # the single extension is at most 10 working days long
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(
+                    Ticket(ticket.id), 200, "Cần phối hợp nhiều đơn vị")
             promised = Ticket.apply_extension(
                 Ticket(ticket.id), 3, "Cần phối hợp nhiều đơn vị")
             with self.assertRaises(ExtensionError):
                 Ticket.apply_extension(Ticket(ticket.id), 1, "Lần hai")
-        # Tuesday 17, 09:00 + 3 working days (Tuesday 24 is off)
-        self.assertEqual(promised, local(2026, 11, 20, 9, 0))
+        # Monday 16, 10:00 + 3 working days, counted from the reply
+        self.assertEqual(promised, local(2026, 11, 19, 10, 0))
         self.sweep(promised - dt.timedelta(hours=24, minutes=1))
         self.assertEqual(self.events(ticket, self.ESCALATIONS), ['extended'])
         self.sweep(promised - dt.timedelta(hours=24))
         self.sweep(promised - dt.timedelta(hours=23))
         self.assertEqual(
             self.events(ticket, self.ESCALATIONS), ['extended', 'reminder'])
+        # Đ11 k4: at the end of the extension the case is late, not
+        # escalated
         self.sweep(promised)
         self.assertEqual(self.events(ticket, self.ESCALATIONS),
-            ['extended', 'reminder', 'escalated'])
+            ['extended', 'reminder', 'overdue'])
+        ticket = Ticket(ticket.id)
+        self.assertTrue(ticket.overdue)
+        self.assertTrue(ticket.late)
+        self.assertEqual(self.running(ticket), {})
 
     @with_transaction()
     def test_kh2022_extension_cap(self):
@@ -305,11 +327,23 @@ class DeadlineTestCase(ModuleTestCase):
         with self.at(T0), Transaction().set_user(self.focal.id):
             Ticket.accept([Ticket(ticket.id)])
         with self.at(local(2026, 11, 17, 9, 0)):
-            promised = Ticket.apply_extension(Ticket(ticket.id), 4, "Phức tạp")
+            # only for a case marked complex (Đ7 k3)
             with self.assertRaises(ExtensionError):
-                Ticket.apply_extension(Ticket(ticket.id), 2, "Quá 10 ngày")
-        # accepted Monday 16, 09:00: 10 working days end Tuesday 1 December
-        self.assertLessEqual(promised, local(2026, 12, 1, 9, 0))
+                Ticket.apply_extension(Ticket(ticket.id), 4, "Phức tạp")
+            self.assertFalse(Ticket(ticket.id).complex)
+            # accepted Monday 16, 09:00: 10 working days end Tuesday 1
+            # December; 5 + 6 would pass them
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(
+                    Ticket(ticket.id), 6, "Phức tạp", complex_=True)
+            promised = Ticket.apply_extension(
+                Ticket(ticket.id), 4, "Liên quan 3 sở", complex_=True)
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(Ticket(ticket.id), 1, "Lần hai")
+        # the processing's 5 working days (Monday 23) + 4
+        self.assertEqual(promised, local(2026, 11, 30, 9, 0))
+        self.assertTrue(Ticket(ticket.id).complex)
+        self.assertEqual(self.running(ticket), {'processing': promised})
 
     @with_transaction()
     def test_kh2022_urgent_track(self):
@@ -319,13 +353,20 @@ class DeadlineTestCase(ModuleTestCase):
             urgent=True)
         # clock hours: the night counts
         self.assertEqual(self.running(ticket), {
-                'urgent_intake': local(2026, 11, 16, 23, 0),
-                'urgent_distribution': local(2026, 11, 17, 0, 0)})
+                'urgent_intake': local(2026, 11, 16, 23, 0)})
         ticket = self.forward(ticket, local(2026, 11, 16, 23, 0))
         self.assertEqual(self.running(ticket), {
                 'urgent_acceptance': local(2026, 11, 17, 8, 30),
                 'temporary_fix': local(2026, 11, 17, 17, 0),
                 })
+        # forwarding checked the file at the same instant: both steps met
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.assertEqual(sorted((d.stage.code, d.state, d.late)
+                for d in Ticket(ticket.id).deadlines
+                if d.role == 'operator'),
+            [('urgent_distribution', 'met', False),
+                ('urgent_intake', 'met', False)])
 
     @with_transaction()
     def test_secret_and_closed_cases(self):

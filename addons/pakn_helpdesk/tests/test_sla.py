@@ -29,21 +29,29 @@ FIGURES = {
         8, 'working_hour', 'escalated', 'approved', 'forward_office',
         'Đ11 k2'),
     ('KH2022', 'normal', 'intake_distribution'): (
-        0.5, 'working_day', 'received', 'forwarded', 'notify', 'Đ6 k3'),
+        0.5, 'working_day', 'received', 'forwarded', 'notify', 'Đ6 k2 a, k3'),
     ('KH2022', 'normal', 'unit_acceptance'): (
         0.5, 'working_day', 'forwarded', 'accepted', 'notify', 'Đ7 k3'),
     ('KH2022', 'normal', 'processing'): (
         5, 'working_day', 'accepted', 'submitted', 'mark_overdue', 'Đ7 k3'),
     ('KH2022', 'normal', 'approval'): (
         0.5, 'working_day', 'submitted', 'approved', 'notify', 'Đ8 k3'),
+    # Đ10: each step on its own (the intake check, the distribution an
+    # hour after it, the acceptance, the temporary fix), then Đ7 k3
     ('KH2022', 'urgent', 'urgent_intake'): (
-        1, 'hour', 'received', 'forwarded', 'notify', 'Đ10'),
+        1, 'hour', 'received', 'checked', 'notify', 'Đ10 k1'),
     ('KH2022', 'urgent', 'urgent_distribution'): (
-        2, 'hour', 'received', 'forwarded', 'notify', 'Đ10'),
+        1, 'hour', 'checked', 'forwarded', 'notify', 'Đ10 k2'),
     ('KH2022', 'urgent', 'urgent_acceptance'): (
-        1, 'working_hour', 'forwarded', 'accepted', 'escalate_head', 'Đ10'),
+        1, 'working_hour', 'forwarded', 'accepted', 'notify', 'Đ10 k3'),
     ('KH2022', 'urgent', 'temporary_fix'): (
-        1, 'working_day', 'forwarded', 'submitted', 'mark_overdue', 'Đ10'),
+        1, 'working_day', 'forwarded', 'fixed', 'notify', 'Đ10 k3'),
+    ('KH2022', 'urgent', 'processing'): (
+        5, 'working_day', 'accepted', 'submitted', 'mark_overdue', 'Đ7 k3'),
+    ('HP2024', 'normal', 'triage'): (
+        1, 'working_hour', 'received', 'clarification', 'notify', 'Đ8 k3'),
+    ('HP2024', 'urgent', 'urgent_summary'): (
+        2, 'working_day', 'received', 'reported', 'notify', 'Đ9 k6'),
     ('HP2024', 'normal', 'focal_response'): (
         8, 'working_hour', 'forwarded', 'submitted', 'escalate_head',
         'Đ9 k3'),
@@ -104,7 +112,14 @@ class SLATestCase(ModuleTestCase):
         self.assertEqual(gl.get_extension_lengths(), [])
         self.assertEqual(gl.extension_reminder, 24)
         self.assertEqual(kh.extension_cap, 10)
-        self.assertEqual(kh.extension_max, None)
+        self.assertEqual(kh.extension_max, 1)
+        self.assertTrue(kh.extension_requires_complex)
+        self.assertEqual(
+            [(p.extension_stage, p.extension_from) for p in [dn, gl, kh, hp]],
+            [('focal_response', 'now'), ('focal_response', 'now'),
+                ('processing', 'due'), ('focal_response', 'now')])
+        self.assertEqual(gl.extension_on_expiry, 'mark_overdue')
+        self.assertEqual(hp.extension_cap_stage, 'head_response')
         self.assertEqual(
             (gl.rating_scale, gl.rating_reason_required),
             ('satisfied_acceptable', True))
@@ -115,7 +130,7 @@ class SLATestCase(ModuleTestCase):
         self.assertEqual(
             [s.code for s in kh.stages_of('urgent')],
             ['urgent_intake', 'urgent_distribution', 'urgent_acceptance',
-                'temporary_fix', 'approval'])
+                'temporary_fix', 'processing', 'approval'])
         # without an urgent track, urgent cases follow the normal one
         self.assertEqual(
             [s.code for s in dn.stages_of('urgent')],
@@ -140,7 +155,7 @@ class SLATestCase(ModuleTestCase):
         # clock hours: the night counts
         self.assertEqual(
             stage.due(local(2026, 11, 17, 22, 0), calendar),
-            local(2026, 11, 18, 0, 0))
+            local(2026, 11, 17, 23, 0))
 
     @with_transaction()
     def test_case_keeps_its_profile(self):
