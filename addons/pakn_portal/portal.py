@@ -511,6 +511,10 @@ class Ticket(metaclass=PoolMeta):
                     step['promised'] = extension.promised
                 elif event.type == 'clarification_requested':
                     step['detail'] = self.clarification_request
+                elif event.type in {'temporary_fix', 'delay_explained'}:
+                    # the unit's own words for the submitter (KH2022 Đ10
+                    # b3, Đ3 k5)
+                    step['detail'] = event.content
                 elif event.type == 'rejected':
                     step['detail'] = '\n\n'.join(filter(None, [
                                 self.reject_reason, self.guidance]))
