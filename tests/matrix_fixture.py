@@ -142,7 +142,8 @@ def main(database):
     as_user('own')
     extend = Wizard('pakn.ticket.extend', [cases['processing']])
     extend.form.days = 2
-    extend.form.reason = "Chờ vật tư thay thế."
+    extend.form.complex = True  # KH2022 Đ7 k3
+    extend.form.reason = "Chờ vật tư thay thế, phối hợp nhiều sở."
     extend.execute('extend')
 
     # What the portal writes, as the server does (its fields are read-only),

@@ -158,7 +158,9 @@ def main(database):
     opened.click('accept')
     extend = Wizard('pakn.ticket.extend', [opened])
     extend.form.days = 2
-    extend.form.reason = "Cần lấy mẫu nước để xét nghiệm."
+    extend.form.complex = True  # KH2022 Đ7 k3
+    extend.form.reason = ("Cần lấy mẫu nước để xét nghiệm, phối hợp Sở Y tế "
+        "và Sở Tài nguyên và Môi trường.")
     extend.execute('extend')
     cases['open'] = Ticket(opened.id)
 

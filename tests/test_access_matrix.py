@@ -82,8 +82,8 @@ NOT_SERVED = [
 RECORDS = [
     # what the steps, the portal and the crons write: nobody edits it
     'pakn.ticket.event', 'pakn.ticket.contribution',
-    'pakn.ticket.deadline', 'pakn.ticket.extension',
-    'pakn.portal.rating', 'pakn.portal.publication',
+    'pakn.ticket.deadline', 'pakn.ticket.deadline.pause',
+    'pakn.ticket.extension', 'pakn.portal.rating', 'pakn.portal.publication',
     'pakn.portal.redaction',
     ]
 WRITE = {
@@ -634,6 +634,30 @@ class AccessMatrixTestCase(unittest.TestCase):
             # the case as it was, with no new event
             self.assertEqual(self.case(key, names), record)
             self.assertEqual(self.events(key), events)
+
+    def test_deadline_steps_by_their_roles(self):
+        "The hotline's steps of urgent cases are the hotline's and office's"
+        for relation, method, key in [
+                ('own', 'check_intake', 'received'),
+                ('leader', 'check_intake', 'received'),
+                ('own', 'report_office', 'processing'),
+                ('other', 'report_office', 'processing'),
+                ]:
+            events = self.events(key)
+            with self.subTest(relation=relation, method=method):
+                kind, _ = outcome(lambda: self.client(relation).call(
+                        'model.pakn.ticket.%s' % method,
+                        [self.data['cases'][key]], {}))
+                self.assertEqual(kind, 'access')
+                self.assertEqual(self.events(key), events)
+        # the ledger's flags and the reason for a delay are nobody's to set
+        for relation in ['own', 'leader', 'office', 'admin']:
+            for values in [
+                    {'complex': True},
+                    {'delay_reason': "Lý do tự ghi."},
+                    ]:
+                with self.subTest(relation=relation, values=values):
+                    self.assertRefused(relation, 'processing', values)
 
     def test_intake_frozen_in_processing(self):
         "The specialist changes no intake data of a case in processing"
