@@ -368,6 +368,106 @@ class DeadlineTestCase(ModuleTestCase):
             [('urgent_distribution', 'met', False),
                 ('urgent_intake', 'met', False)])
 
+    def deliver(self, ticket, instant):
+        "Accept, draft, submit, approve and publish the case at instant"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        with self.at(instant):
+            with Transaction().set_user(self.focal.id):
+                if Ticket(ticket.id).state == 'forwarded':
+                    Ticket.accept([Ticket(ticket.id)])
+                Ticket.write([Ticket(ticket.id)], {'result': "Đã xử lý."})
+                Ticket.submit([Ticket(ticket.id)])
+            with Transaction().set_user(self.head.id):
+                Ticket.approve([Ticket(ticket.id)])
+                Ticket.publish([Ticket(ticket.id)])
+        return Ticket(ticket.id)
+
+    @with_transaction()
+    def test_answered_late_stays_late(self):
+        "DN2017: a case answered 17 working days after its limit stays late"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        self.sweep(local(2026, 11, 25, 9, 0))
+        self.assertTrue(Ticket(ticket.id).overdue)
+        # 17 working days after Wednesday 25 November, 09:00
+        ticket = self.deliver(ticket, local(2026, 12, 18, 9, 0))
+        self.assertEqual(ticket.state, 'published')
+        self.assertFalse(ticket.overdue)  # no longer waits
+        self.assertTrue(ticket.late)
+        head, = [d for d in ticket.deadlines
+            if d.stage.code == 'head_response']
+        self.assertEqual(
+            (head.state, head.late, head.met_at),
+            ('missed', True, local(2026, 12, 18, 9, 0)))
+        self.assertEqual(Ticket.search([('late', '=', True)]), [ticket])
+        self.assertEqual(Ticket.search([('late', '=', False)]), [])
+
+    @with_transaction()
+    def test_late_without_sweep(self):
+        "A limit passed unnoticed by the sweep is late when the step is done"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        ticket = self.deliver(ticket, local(2026, 11, 25, 9, 1))
+        self.assertTrue(ticket.late)
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), [])
+
+    @with_transaction()
+    def test_timeliness_formula(self):
+        "The late rate of a period: (late in progress + answered late) / to do"
+        from trytond.modules.pakn_helpdesk.ledger import rate, timeliness
+        self.setup_world('DN2017')
+        november = (local(2026, 11, 1), local(2026, 12, 1))
+        # ended before November: not to handle in it
+        before = self.forward(
+            self.new_ticket(local(2026, 10, 19, 9, 0)),
+            local(2026, 10, 19, 9, 0))
+        self.deliver(before, local(2026, 10, 20, 9, 0))
+        # carried over, answered in time in November
+        carried = self.forward(
+            self.new_ticket(local(2026, 10, 30, 9, 0)),
+            local(2026, 10, 30, 9, 0))
+        self.deliver(carried, local(2026, 11, 2, 9, 0))
+        # received in November, late and still in progress at its end
+        waiting = self.forward(
+            self.new_ticket(local(2026, 11, 3, 9, 0)),
+            local(2026, 11, 3, 9, 0))
+        # received in November, answered late in it
+        answered_late = self.forward(
+            self.new_ticket(local(2026, 11, 4, 9, 0)),
+            local(2026, 11, 4, 9, 0))
+        # received in November, answered on time
+        on_time = self.forward(
+            self.new_ticket(local(2026, 11, 5, 9, 0)),
+            local(2026, 11, 5, 9, 0))
+        self.deliver(on_time, local(2026, 11, 6, 9, 0))
+        # received in December: not in November
+        self.forward(
+            self.new_ticket(local(2026, 12, 2, 9, 0)),
+            local(2026, 12, 2, 9, 0))
+        self.sweep(local(2026, 11, 20, 9, 0))
+        self.deliver(answered_late, local(2026, 11, 27, 9, 0))
+        figures = timeliness(*november)
+        self.assertEqual(figures, {None: (4, 2)})
+        self.assertEqual(rate(*figures[None]), 0.5)
+        # by unit: all of them led by the same unit
+        self.assertEqual(
+            timeliness(*november, group_by='lead_unit'),
+            {self.unit.id: (4, 2)})
+        # October: the case waiting was not received yet, the carried
+        # one was still on time at the end of October
+        self.assertEqual(
+            timeliness(local(2026, 10, 1), november[0]), {None: (2, 0)})
+        # a period before the limits passed: nothing late yet
+        self.assertEqual(
+            timeliness(november[0], local(2026, 11, 6)), {None: (4, 0)})
+        self.assertEqual(rate(0, 0), None)
+        self.assertTrue(waiting.id)
+
     @with_transaction()
     def test_secret_and_closed_cases(self):
         "No clock runs for a state-secret case nor after a rejection"
