@@ -361,6 +361,13 @@ def setup_organisation(vi):
     return units, users
 
 
+# Cases answered late: forwarded at their reception, their unit silent past
+# its limits (the sweep escalates them, the office gets them, overdue), then
+# answered: their on-time figures stay late (drive_late)
+LATE = {i for i, c in enumerate(CASES)
+    if c.get('name') in {"Đinh Văn Cường", "Cao Văn Minh"}}
+
+
 def received_times(rng, now):
     "Return the received_at of each case (naive UTC), older for later states"
     times, keys = {}, {c['key']: i for i, c in enumerate(CASES) if 'key' in c}
@@ -416,6 +423,7 @@ class Driver:
         self.focal = {c: s[0] for s in STAFF for c in s[3]}
         self.leader = {c: s[0] for s in STAFF for c in s[4]}
         self.keys = {}
+        self.returned, self.submitted = set(), set()
 
     def leader_of(self, code):
         while code not in self.leader:
@@ -461,9 +469,41 @@ class Driver:
             self.keys[case['key']] = ticket.id
         return ticket.id
 
-    def drive(self, case, ticket_id):
-        unit, returned, submitted = case.get('unit'), False, False
-        for step in steps_for(case):
+    def drive_late(self, case, received_at):
+        """Create and forward the case at its reception, let the sweep
+        find its unit silent past every limit, then handle it now: a case
+        answered late, with the history and ledger days of work give"""
+        from trytond.modules.pakn_helpdesk.common import clock
+        with clock(received_at):
+            ticket_id = self.create(case, received_at)
+        steps = steps_for(case)
+        first = steps.index('accept')
+        for i, step in enumerate(steps[:first]):
+            instant = received_at + dt.timedelta(minutes=10 * (i + 1))
+            with clock(instant):
+                self.step(case, ticket_id, step)
+        Cron = Model.get('ir.cron')
+        sweep, = Cron.find([('method', '=', 'pakn.ticket.deadline|sweep')])
+        for days in [5, 8]:
+            self.config.user = self.users['admin']
+            with clock(received_at + dt.timedelta(days=days)):
+                Cron(sweep.id).click('run_once')
+        return self.drive(case, ticket_id, steps=steps[first:])
+
+    def drive(self, case, ticket_id, steps=None):
+        for step in (steps_for(case) if steps is None else steps):
+            self.step(case, ticket_id, step)
+        ticket = self.as_user('admin', ticket_id)
+        if ticket.state != case['t']:
+            raise RuntimeError(
+                f"{ticket.code} is {ticket.state}, not {case['t']}")
+        return ticket
+
+    def step(self, case, ticket_id, step):
+        "Press the button of step on the case as the user whose task it is"
+        unit = case.get('unit')
+        returned = ticket_id in self.returned
+        if True:
             values = {}
             if step in {'request_clarification', 'resubmit', 'reject',
                     'mark_duplicate', 'answer_directly', 'close'}:
@@ -488,17 +528,18 @@ class Driver:
                 lead = unit if returned else case.get('wrong', unit)
                 values['lead_unit'] = self.Unit(self.units[lead].id)
             elif step == 'return_case':
-                login, returned = self.focal_of(case['wrong']), True
+                login = self.focal_of(case['wrong'])
+                self.returned.add(ticket_id)
                 values['return_reason'] = case['ret']
             elif step == 'contribute':
                 self.contribute(case, ticket_id)
-                continue
+                return
             elif step in {'accept', 'submit'}:
                 login = self.focal_of(unit)
                 if step == 'submit':
-                    draft = 'draft' in case and not submitted
+                    draft = 'draft' in case and ticket_id not in self.submitted
                     values['result'] = case['draft' if draft else 'result']
-                    submitted = True
+                    self.submitted.add(ticket_id)
             elif step == 'send_back':
                 login = self.leader_of(unit)
                 values['remarks'] = case['remarks']
@@ -511,11 +552,6 @@ class Driver:
                 ticket.coordinating_units.extend(
                     self.Unit(self.units[c].id) for c in case.get('coord', []))
             ticket.click(step)
-        ticket = self.as_user('admin', ticket_id)
-        if ticket.state != case['t']:
-            raise RuntimeError(
-                f"{ticket.code} is {ticket.state}, not {case['t']}")
-        return ticket
 
     def contribute(self, case, ticket_id):
         for code, content in case['contrib'].items():
@@ -527,42 +563,80 @@ class Driver:
             wizard.execute('contribute')
 
 
+def drive_cases(config, units, users):
+    "Create the cases, oldest first, and bring each to its target state"
+    rng = random.Random(SEED)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    times = received_times(rng, now)
+    driver = Driver(config, units, users, rng)
+    for i in sorted(times, key=times.get):
+        if i in LATE:
+            driver.drive_late(CASES[i], times[i])
+        else:
+            driver.drive(CASES[i], driver.create(CASES[i], times[i]))
+
+
 def shape_deadlines(database):
-    """Give the open cases every deadline condition, as days of work would:
-    the cases were all driven just now, so their clocks started just now.
-    Some have days left (on time), some hours (due within a day); for
-    others the time passes: the sweep escalates them to the unit head, and
-    for some further to the supervising office."""
+    """Give the open cases every deadline condition, as days of work would.
+    The demo drives these cases through their steps in a minute, so their
+    clocks all started just now: their counts are set again afterwards, in
+    the ledger's own terms (count_from + length in length_unit, so that a
+    calendar edit counts them the same way). Some have days left (on time),
+    some hours (due within a day); for others the time passes: the sweep
+    escalates them to the unit head, and for some further to the
+    supervising office, which makes them late. (The cases answered late
+    are driven with the clock of their days: drive_late.)"""
+    from trytond.modules.pakn_helpdesk.common import now as utc_now
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
     pool = Pool(database)
     with Transaction().start(database, 0) as transaction:
         Deadline = pool.get('pakn.ticket.deadline')
+
+        def count(deadlines, count_from, length):
+            """Count the deadlines again from count_from for length hours;
+            a count from before a deadline's start starts it then"""
+            to_write = []
+            for deadline in deadlines:
+                deadline.count_from = count_from
+                deadline.length = length
+                deadline.length_unit = 'hour'
+                due, remind_at = deadline.compute_due(
+                    Deadline.calendar_of(deadline.ticket))
+                to_write.extend(([deadline], {
+                            'start': min(deadline.start, count_from),
+                            'count_from': count_from,
+                            'length': length,
+                            'length_unit': 'hour',
+                            'due': due,
+                            'first_due': due,
+                            'remind_at': remind_at,
+                            }))
+            if to_write:
+                Deadline.write(*to_write)
+
         running = Deadline.search(
             [('state', '=', 'running'), ('role', '!=', 'operator')],
             order=[('ticket', 'ASC')])
         tickets = sorted({d.ticket.id for d in running})
-        past = dt.datetime.now() - dt.timedelta(minutes=5)
+        now = utc_now()
+        past = now - dt.timedelta(minutes=5)
         plan = {t: ['later', 'soon', 'head', 'office'][i % 4]
             for i, t in enumerate(tickets)}
-        Deadline.write(
-            [d for d in running if plan[d.ticket.id] == 'later'],
-            {'due': dt.datetime.now() + dt.timedelta(days=3)})
-        Deadline.write(
-            [d for d in running if plan[d.ticket.id] == 'soon'],
-            {'due': dt.datetime.now() + dt.timedelta(hours=6)})
-        Deadline.write(
-            [d for d in running if plan[d.ticket.id] in {'head', 'office'}],
-            {'due': past})
+        count([d for d in running if plan[d.ticket.id] == 'later'], now, 72)
+        count([d for d in running if plan[d.ticket.id] == 'soon'], now, 6)
+        count([d for d in running if plan[d.ticket.id] in {'head', 'office'}],
+            past, 0)
         Deadline.sweep()
         # the heads of the last group stay silent too
-        Deadline.write(Deadline.search([
+        count(Deadline.search([
                     ('state', '=', 'running'),
                     ('ticket', 'in', [
                             t for t, p in plan.items() if p == 'office']),
-                    ]), {'due': past})
+                    ]), past, 0)
         Deadline.sweep()
+
         transaction.commit()
 
 
@@ -636,12 +710,7 @@ def main():
     vi = setup_vietnamese()
     units, users = setup_organisation(vi)
 
-    rng = random.Random(SEED)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    times = received_times(rng, now)
-    driver = Driver(config, units, users, rng)
-    for i in sorted(times, key=times.get):
-        driver.drive(CASES[i], driver.create(CASES[i], times[i]))
+    drive_cases(config, units, users)
 
     shape_deadlines(args.database)
     ratings, followups = portal_feedback(args.database)

@@ -1,7 +1,9 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import contextvars
 import datetime as dt
 import unicodedata
+from contextlib import contextmanager
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -88,18 +90,38 @@ def normalize_contact_values(values, phone_fields=(), email_fields=()):
     return values
 
 
+_clock = contextvars.ContextVar('pakn_clock', default=None)
+
+
 def now():
     """The current instant (naive UTC).
 
     Tests may set the clock with the context key pakn_now; outside tests
-    the context cannot move it, so nobody backdates a case's history."""
+    the context cannot move it, so nobody backdates a case's history over
+    RPC. A script running the modules in its own process (the demo data)
+    sets it with `clock`."""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     if Pool.test:
         instant = Transaction().context.get('pakn_now')
         if instant:
             return instant
+    instant = _clock.get()
+    if instant:
+        return instant
     return dt.datetime.now().replace(microsecond=0)
+
+
+@contextmanager
+def clock(instant):
+    """Make now() return instant (naive UTC) in this thread until the end of
+    the block: for scripts that run the modules in their own process, such
+    as the demo data, never reachable by a client"""
+    token = _clock.set(instant)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def search_code_or_name(clause):
