@@ -387,17 +387,18 @@ class SmsTestCase(ModuleTestCase):
         ticket = self.click('forward', self.new_ticket())
         with self.at(local(2026, 11, 16, 10, 0)):
             promised = Ticket.apply_extension(
-                Ticket(ticket.id), 3, "Cần khảo sát hiện trường")
+                Ticket(ticket.id), 4, "Cần khảo sát hiện trường")
         extended, = self.messages(ticket, template=self._template('extended'))
         self.assertEqual(extended.recipient, CITIZEN)
         self.assertEqual(extended.body,
-            "1022: PAKN %s được gia hạn xử lý đến 09:00 20/11/2026."
+            "1022: PAKN %s được gia hạn xử lý đến 10:00 20/11/2026."
             % ticket.code)
-        self.assertEqual(promised, local(2026, 11, 20, 9, 0))
+        # GL2021: counted from the reply (Đ11 k3)
+        self.assertEqual(promised, local(2026, 11, 20, 10, 0))
         self.sweep(promised - dt.timedelta(hours=24))
         reminder, = self.messages(ticket, template=self._template('reminder'))
         self.assertEqual(reminder.recipient, FOCAL)
-        self.assertIn("hết hạn lúc 09:00 20/11/2026", reminder.body)
+        self.assertIn("hết hạn lúc 10:00 20/11/2026", reminder.body)
         ticket = self.click(
             'accept', ticket, local(2026, 11, 19, 10, 0), user=self.focal)
         ticket = self.click('submit', ticket, local(2026, 11, 19, 11, 0),
