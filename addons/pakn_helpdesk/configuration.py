@@ -79,6 +79,14 @@ class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
         return ATTACHMENTS_LINE
 
     @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        if mode == 'write' and 'calendar' in field_names:
+            # the cases of units without a calendar of their own count on
+            # the province's: count them again (queued)
+            Pool().get('pakn.ticket.deadline').recompute()
+
+    @classmethod
     def default_calendar(cls):
         pool = Pool()
         ModelData = pool.get('ir.model.data')

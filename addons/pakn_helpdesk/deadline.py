@@ -13,6 +13,7 @@ import uuid
 from sql import Literal
 from sql.operators import Equal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -112,7 +113,8 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                     where=t.state == 'running'),
                 Index(
                     t, (t.remind_at, Index.Range()),
-                    where=(t.state == 'running') & (t.reminded == Literal(False))),
+                    where=(t.state == 'running')
+                    & (t.reminded == Literal(False))),
                 })
         cls._order = [('due', 'ASC'), ('id', 'ASC')]
 
@@ -205,7 +207,7 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                     ('ticket', 'in', [t.id for t in tickets]),
                     ('state', 'in', ['running', 'paused', 'missed', 'met']),
                     ])
-            to_write, pauses, resumed = [], [], []
+            to_write, pauses, resumed, ended = [], [], [], []
             for row in rows:
                 stage = row.stage
                 values = {}
@@ -220,9 +222,9 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                 elif row.state == 'met':
                     if stage_event and stage.reopen_event == stage_event:
                         # the step is to be done again, by the same limit
+                        # (a lateness already recorded stays)
                         values.update(
-                            state='running', met_at=None, closed_at=None,
-                            late=False)
+                            state='running', met_at=None, closed_at=None)
                 elif row.state not in {'running', 'paused'}:
                     pass
                 elif ending or event_type == 'returned':
@@ -231,6 +233,12 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                         and stage.start_event == 'submitted'):
                     # what it counted from was undone
                     values.update(state='cancelled', closed_at=instant)
+                elif (row.state == 'running' and stage_event
+                        and stage.pause_event == stage_event
+                        and instant >= row.due):
+                    # the step was missed before the file went back: late
+                    # now, expired by the sweep, never restarted
+                    values['late'] = True
                 elif (row.state == 'running' and stage_event
                         and stage.pause_event == stage_event):
                     length, unit = remaining_duration(
@@ -252,13 +260,17 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                     resumed.append((row, restart))
                 if values:
                     to_write.extend(([row], values))
+                    if row.state == 'paused' and values.get('state') in {
+                            'met', 'cancelled'}:
+                        ended.append(row)
             if to_write:
                 cls.write(*to_write)
             if pauses:
                 Pause.create(pauses)
-            if resumed:
+            if resumed or ended:
+                ids = [r.id for r, _ in resumed] + [r.id for r in ended]
                 open_pauses = Pause.search([
-                        ('deadline', 'in', [r.id for r, _ in resumed]),
+                        ('deadline', 'in', ids),
                         ('end', '=', None),
                         ])
                 restarted = {r.id for r, restart in resumed if restart}
@@ -266,7 +278,8 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                     pause.end = instant
                     pause.restarted = pause.deadline.id in restarted
                 Pause.save(open_pauses)
-                cls.count_again([r for r, _ in resumed])
+                if resumed:
+                    cls.count_again([r for r, _ in resumed])
             if stage_event and not ending:
                 cls.start_stages(tickets, stage_event, instant)
 
@@ -333,23 +346,94 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
             cls.create(to_create)
 
     @classmethod
-    def recompute(cls):
-        """Recompute the due instants of the running deadlines after a
-        change of calendar; met, missed and cancelled ones stay as they
-        were, and so do the dates promised by an extension"""
-        with without_check_access():
-            running = cls.search([('state', '=', 'running')])
-            to_write = []
-            for deadline in running:
-                ticket = deadline.ticket
-                if ticket.extensions and deadline.role != 'operator':
-                    continue
-                due = deadline.stage.due(
-                    deadline.start, cls.calendar_of(ticket))
-                if due != deadline.due:
-                    to_write.extend(([deadline], {'due': due}))
-            if to_write:
-                cls.write(*to_write)
+    def recompute(cls, deadlines=None):
+        """Count again the due and reminder instants of the deadlines still
+        running, on their calendar as it is now (in a queued task, for
+        each batch of the deadlines of a changed calendar: see
+        Calendar.recompute_deadlines); paused, met, missed and cancelled
+        ones stay as they were. A reminder moved to the future is due
+        again. Without deadlines: queue that for every running one."""
+        from sql.functions import CurrentTimestamp
+
+        from trytond import backend
+        from trytond.transaction import inactive_records
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
+        Stage = pool.get('pakn.sla.stage')
+        Ticket = pool.get('pakn.ticket')
+        if deadlines is None:
+            with inactive_records():
+                Calendar.queue_recompute(Calendar.search([]))
+            return
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = cls.__table__()
+        ticket = Ticket.__table__()
+        rows = []
+        for sub_ids in grouped_slice(
+                list(map(int, deadlines)), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.join(
+                    ticket, condition=table.ticket == ticket.id).select(
+                    table.id, ticket.lead_unit, table.stage,
+                    table.start, table.count_from, table.length,
+                    table.length_unit, table.remind_before,
+                    table.due, table.remind_at, table.reminded,
+                    where=reduce_ids(table.id, sub_ids)
+                    & (table.state == 'running')))
+            rows.extend(cursor)
+        instant = now()
+        # the calendar of each case as calendar_of tells it, for them all
+        calendar_of, default_id = Calendar.calendars_of_units()
+        calendars, stages, changes = {}, {}, []
+        for (id_, unit_id, stage_id, start, count_from, length,
+                length_unit, remind_before, due, remind_at,
+                reminded) in rows:
+            calendar_id = calendar_of.get(unit_id, default_id)
+            if calendar_id not in calendars:
+                calendars[calendar_id] = Calendar(
+                    calendar_id).working_time()
+            if None in {count_from, length, length_unit, remind_before}:
+                # rows older than their count's columns: the stage's
+                if stage_id not in stages:
+                    stages[stage_id] = Stage(stage_id)
+                stage = stages[stage_id]
+                if count_from is None:
+                    count_from = start
+                if length is None or length_unit is None:
+                    length = stage.duration
+                    length_unit = stage.duration_unit
+                if remind_before is None:
+                    remind_before = stage.reminder_before
+            new_due, new_remind_at = cls(
+                id_, count_from=count_from, length=length,
+                length_unit=length_unit, remind_before=remind_before,
+                ).compute_due(calendars[calendar_id])
+            new_reminded = bool(reminded) and not (
+                new_remind_at and new_remind_at > instant)
+            if (new_due, new_remind_at, new_reminded) != (
+                    due, remind_at, bool(reminded)):
+                changes.append((new_due, new_remind_at, new_reminded, id_))
+        if not changes:
+            return
+        # One statement for the batch; the rows that left the state
+        # running meanwhile are left as they are
+        values = [object() for _ in range(4)]
+        query = table.update(
+            [table.due, table.remind_at, table.reminded, table.write_uid,
+                table.write_date],
+            values[:3] + [transaction.user, CurrentTimestamp()],
+            where=(table.id == values[3]) & (table.state == 'running'))
+        sql, params = tuple(query)
+        slots = {id(v): i for i, v in enumerate(values)}
+        cursor.executemany(sql, [
+                [c[slots[id(p)]] if id(p) in slots else p for p in params]
+                for c in changes])
+        # drop what the transaction's caches hold of the rows
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for change in changes:
+                    cache[cls.__name__].pop(change[-1], None)
 
     @classmethod
     def sweep(cls):
@@ -592,7 +676,7 @@ class Ticket(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         result = {t.id: False for t in tickets}
         ids = [t.id for t in tickets]
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*deadline.select(
                     deadline.ticket,
                     where=reduce_ids(deadline.ticket, sub_ids)
@@ -620,7 +704,7 @@ class Ticket(metaclass=PoolMeta):
         profile = self.sla_profile
         return bool(profile and profile.delay_reason_required
             and self.state in OPEN_STATES and self.coordinating_units
-            and self.late and not self.delay_reason)
+            and self.overdue and not self.delay_reason)
 
     @classmethod
     def copy(cls, tickets, default=None):

@@ -14,9 +14,12 @@ and 0.5 working day is 4 working hours, wherever the count starts: a case
 received at 16:45 with 1 working day is due at 16:45 on the next working day.
 """
 import datetime as dt
+import threading
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import holidays
+from sql import Literal, Null
 
 from trytond.cache import Cache
 from trytond.i18n import gettext
@@ -24,6 +27,9 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 
 from .exceptions import CalendarValidationError
 from .model import IntegrityMixin
@@ -39,6 +45,14 @@ WEEKDAYS = [
     ]
 DAY = dt.timedelta(days=1)
 UTC = dt.timezone.utc
+# The running deadlines a queued task counts again after a calendar change
+RECOMPUTE_BATCH = 1000
+# Per transaction: calendar id → the queued task that recomputes its
+# deadlines, so that the edits of one request queue it once
+_queued = WeakKeyDictionary()
+# Per transaction: how many writes of calendars are under way (their
+# validation checks the office hours they keep; see _CalendarLine)
+_writing = WeakKeyDictionary()
 
 
 class WorkingTime:
@@ -57,20 +71,31 @@ class WorkingTime:
         self.days_off = set(days_off)
         self.extra_days = dict(extra_days or {})
         self.day_length = day_length
+        # The engine of a calendar is cached and shared by the threads of
+        # the server: the holidays of a year are loaded once under the
+        # lock, into new sets published before the year is marked loaded;
+        # a day's hours are computed (and kept) only after its year's
+        # holidays are known.
         self._days = {}
-        self._years = set()
-        self._holidays = set()
-        self._make_up_days = set()
+        self._years = frozenset()
+        self._holidays = frozenset()
+        self._make_up_days = frozenset()
+        self._lock = threading.Lock()
 
     def _load_year(self, year):
-        self._years.add(year)
-        if not self.country:
-            return
-        country = holidays.country_holidays(self.country, years=year)
-        self._holidays.update(country)
-        self._make_up_days.update(
-            d for d in getattr(country, 'weekend_workdays', ())
-            if d.year == year)
+        with self._lock:
+            if year in self._years:
+                return
+            if self.country:
+                country = holidays.country_holidays(
+                    self.country, years=year)
+                self._holidays = self._holidays | frozenset(
+                    d for d in country if d.year == year)
+                self._make_up_days = self._make_up_days | frozenset(
+                    d for d in getattr(country, 'weekend_workdays', ())
+                    if d.year == year)
+            # last: whoever sees the year sees its holidays
+            self._years = self._years | {year}
 
     def hours(self, date):
         "Return the office hours of the date as (start, end) seconds"
@@ -200,8 +225,22 @@ class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
                 (dt.time(13, 0), dt.time(17, 0))]]
 
     @classmethod
+    def write(cls, *args):
+        transaction = Transaction()
+        _writing[transaction] = _writing.get(transaction, 0) + 1
+        try:
+            super().write(*args)
+        finally:
+            _writing[transaction] -= 1
+
+    @classmethod
     def validate_fields(cls, calendars, field_names):
         super().validate_fields(calendars, field_names)
+        # the module's data (loaded in the context of their module) create
+        # a calendar, then its hours one by one
+        loading = bool(Transaction().context.get('module'))
+        if field_names is None or 'hours' in field_names:
+            cls.check_office_hours(calendars, empty=loading)
         for calendar in calendars:
             try:
                 ZoneInfo(calendar.timezone)
@@ -214,6 +253,28 @@ class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
                 raise CalendarValidationError(gettext(
                         'pakn_helpdesk.msg_calendar_country',
                         country=calendar.country))
+
+    @classmethod
+    def check_office_hours(cls, calendars, empty=False):
+        """Refuse a calendar without office hours (unless empty: nothing
+        would ever be counted on it) or with hours that overlap on a
+        weekday"""
+        for calendar in calendars:
+            lines = sorted(
+                calendar.hours, key=lambda l: (l.weekday, l.start, l.end))
+            if not lines and not empty:
+                raise CalendarValidationError(gettext(
+                        'pakn_helpdesk.msg_calendar_no_hours',
+                        calendar=calendar.rec_name))
+            # sorted by start, an overlap shows between neighbours
+            for previous, line in zip(lines, lines[1:]):
+                if (line.weekday == previous.weekday
+                        and line.start < previous.end):
+                    raise CalendarValidationError(gettext(
+                            'pakn_helpdesk.msg_calendar_hours_overlap',
+                            calendar=calendar.rec_name,
+                            weekday=line.weekday_string,
+                            first=previous.span, second=line.span))
 
     _working_time = Cache('pakn_calendar.working_time', context=False)
 
@@ -243,12 +304,125 @@ class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def on_modification(cls, mode, calendars, field_names=None):
-        pool = Pool()
-        Deadline = pool.get('pakn.ticket.deadline')
         super().on_modification(mode, calendars, field_names=field_names)
         cls._working_time.clear()
-        if mode == 'write':
-            Deadline.recompute()
+        # A new calendar counts no deadline yet, and one in use cannot be
+        # deleted (units and the configuration restrict it); the office
+        # hours and exceptions queue their own recount (_CalendarLine)
+        if mode == 'write' and field_names & {
+                'timezone', 'country', 'day_length'}:
+            cls.queue_recompute(calendars)
+
+    @classmethod
+    def queue_recompute(cls, calendars):
+        """Queue the recount of the running deadlines counted on the
+        calendars; the task runs once the change is committed, by a
+        trytond-worker or, without one, in the requesting process after
+        its answer is ready (see recompute_deadlines)"""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        transaction = Transaction()
+        cls._working_time.clear()
+        if transaction.context.get('module'):
+            # the module's data, loaded when no case exists yet
+            return
+        ids = {int(c) for c in calendars}
+        queued = _queued.setdefault(transaction, {})
+        pending = {c: t for c, t in queued.items() if c in ids}
+        if pending:
+            # still to run (not rolled back, not run by a test meanwhile)
+            with inactive_records(), without_check_access():
+                tasks = {t.id for t in Queue.search([
+                            ('id', 'in', list(set(pending.values()))),
+                            ('dequeued_at', '=', None),
+                            ])}
+            ids -= {c for c, t in pending.items() if t in tasks}
+        if ids:
+            task_id, = cls.__queue__.recompute_deadlines(sorted(ids))
+            queued.update(dict.fromkeys(ids, task_id))
+
+    @classmethod
+    def recompute_deadlines(cls, calendars, deadline_ids=None):
+        """Count again the deadlines (ids) after a change of the calendars;
+        without deadlines, queue that for the running deadlines counted on
+        the calendars, one task for each RECOMPUTE_BATCH of them.
+
+        Both are queued tasks: the request that changed a calendar only
+        queues the second, whatever the number of deadlines. The ids are
+        an argument of the task (its records are the calendars): the
+        queue would browse its records twice, at a cost that grows with
+        the square of their number."""
+        pool = Pool()
+        Deadline = pool.get('pakn.ticket.deadline')
+        if deadline_ids is not None:
+            Deadline.recompute(deadline_ids)
+            return
+        ids = cls.running_deadlines(calendars)
+        for sub_ids in grouped_slice(ids, RECOMPUTE_BATCH):
+            cls.__queue__.recompute_deadlines(calendars, list(sub_ids))
+
+    @classmethod
+    def calendars_of_units(cls):
+        """Return the id of the calendar of each unit (by id) and that of
+        the calendar of the province, for the cases without a unit: as
+        Unit.get_calendar and Deadline.calendar_of tell them, for all the
+        units at once"""
+        pool = Pool()
+        Unit = pool.get('pakn.unit')
+        cursor = Transaction().connection.cursor()
+        default = cls.get_default()
+        default_id = default.id if default else None
+        unit = Unit.__table__()
+        cursor.execute(*unit.select(unit.id, unit.parent, unit.calendar))
+        units = {i: (p, c) for i, p, c in cursor}
+        calendar_of = {}
+        for unit_id in units:
+            path, calendar_id = [], None
+            while unit_id is not None and unit_id not in path:
+                if unit_id in calendar_of:
+                    calendar_id = calendar_of[unit_id]
+                    break
+                path.append(unit_id)
+                unit_id, calendar_id = units.get(unit_id, (None, None))
+                if calendar_id:
+                    break
+            for unit_id in path:
+                calendar_of[unit_id] = calendar_id or default_id
+        return calendar_of, default_id
+
+    @classmethod
+    def running_deadlines(cls, calendars):
+        """Return the ids of the running deadlines counted on the calendars
+        (that of their case's lead unit, see Deadline.calendar_of)"""
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Deadline = pool.get('pakn.ticket.deadline')
+        cursor = Transaction().connection.cursor()
+        calendar_ids = {int(c) for c in calendars}
+        calendar_of, default_id = cls.calendars_of_units()
+        unit_ids = [u for u, c in calendar_of.items() if c in calendar_ids]
+        without_unit = default_id in calendar_ids
+
+        deadline = Deadline.__table__()
+        ticket = Ticket.__table__()
+        where = deadline.state == 'running'
+        if len(unit_ids) == len(calendar_of) and without_unit:
+            query = deadline.select(
+                deadline.id, where=where, order_by=[deadline.id.asc])
+        elif unit_ids or without_unit:
+            counted = (reduce_ids(ticket.lead_unit, unit_ids)
+                if unit_ids else Literal(False))
+            if without_unit:
+                counted |= ticket.lead_unit == Null
+            query = deadline.join(
+                ticket, condition=deadline.ticket == ticket.id
+                ).select(
+                    deadline.id, where=where & counted,
+                    order_by=[deadline.id.asc])
+        else:
+            return []
+        cursor.execute(*query)
+        return [i for i, in cursor]
 
     @classmethod
     def get_default(cls):
@@ -259,16 +433,46 @@ class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
 
 
 class _CalendarLine(IntegrityMixin, ModelSQL):
-    "A part of a calendar: changing it changes the calendar's counts"
+    """A part of a calendar: changing it changes the calendar's counts.
+
+    The running deadlines of the calendar are counted again by queued
+    tasks once the change is stored (a deleted line is gone then)."""
 
     @classmethod
     def on_modification(cls, mode, lines, field_names=None):
         pool = Pool()
         Calendar = pool.get('pakn.calendar')
-        Deadline = pool.get('pakn.ticket.deadline')
         super().on_modification(mode, lines, field_names=field_names)
         Calendar._working_time.clear()
-        Deadline.recompute()
+        if mode != 'delete':
+            Calendar.queue_recompute({l.calendar.id for l in lines})
+
+    @classmethod
+    def on_write(cls, lines, values):
+        callbacks = super().on_write(lines, values)
+        if 'calendar' in values:
+            # the calendars the lines leave
+            calendar_ids = {l.calendar.id for l in lines}
+            callbacks.append(lambda: cls._lines_left(calendar_ids))
+        return callbacks
+
+    @classmethod
+    def on_delete(cls, lines):
+        callbacks = super().on_delete(lines)
+        calendar_ids = {l.calendar.id for l in lines}
+        callbacks.append(lambda: cls._lines_left(calendar_ids))
+        return callbacks
+
+    @classmethod
+    def _lines_left(cls, calendar_ids):
+        "Lines have left the calendars (deleted or moved): count again"
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
+        # not those deleted with their lines
+        calendar_ids = calendar_ids - Transaction().delete_records.get(
+            Calendar.__name__, set())
+        if calendar_ids:
+            Calendar.queue_recompute(calendar_ids)
 
 
 class CalendarHours(_CalendarLine, ModelSQL, ModelView):
@@ -288,14 +492,59 @@ class CalendarHours(_CalendarLine, ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t, (t.calendar, Index.Range())))
         cls._order = [('weekday', 'ASC'), ('start', 'ASC'), ('id', 'ASC')]
 
+    weekday_string = weekday.translated('weekday')
+
+    @property
+    def span(self):
+        return '%s-%s' % (
+            self.start.strftime('%H:%M'), self.end.strftime('%H:%M'))
+
     @classmethod
     def validate_fields(cls, lines, field_names):
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
         super().validate_fields(lines, field_names)
         for line in lines:
             if line.start >= line.end:
                 raise CalendarValidationError(gettext(
                         'pakn_helpdesk.msg_calendar_hours',
                         calendar=line.calendar.rec_name))
+        Calendar.check_office_hours(
+            Calendar.browse({l.calendar.id for l in lines}))
+
+    @classmethod
+    def on_write(cls, lines, values):
+        callbacks = super().on_write(lines, values)
+        if 'calendar' in values:
+            cls._check_hours_left(
+                [l for l in lines if l.calendar.id != values['calendar']])
+        return callbacks
+
+    @classmethod
+    def on_delete(cls, lines):
+        callbacks = super().on_delete(lines)
+        cls._check_hours_left(lines)
+        return callbacks
+
+    @classmethod
+    def _check_hours_left(cls, lines):
+        """Refuse to take the lines out of their calendars (before it is
+        done) if one would keep no office hours"""
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
+        transaction = Transaction()
+        if not lines or _writing.get(transaction):
+            # a write of the calendar checks the hours it keeps once done
+            return
+        deleted = transaction.delete_records.get(Calendar.__name__, set())
+        ids = {l.id for l in lines}
+        for calendar in {l.calendar for l in lines}:
+            if calendar.id in deleted:
+                continue
+            if all(l.id in ids for l in calendar.hours):
+                raise CalendarValidationError(gettext(
+                        'pakn_helpdesk.msg_calendar_no_hours',
+                        calendar=calendar.rec_name))
 
 
 class CalendarException(_CalendarLine, ModelSQL, ModelView):

@@ -239,12 +239,42 @@ class DeadlineTestCase(ModuleTestCase):
                     'calendar': Calendar.get_default().id,
                     'date': dt.date(2026, 11, 20), 'kind': 'off',
                     'name': "Nghỉ đột xuất"}])
+        # the recount is queued: run its tasks as the worker would
+        Queue = pool.get('ir.queue')
+        while Transaction().tasks:
+            Queue(Transaction().tasks.pop()).run()
         # the head's 48 working hours now end a day later
         self.assertEqual(self.running(ticket), {
                 'head_response': local(2026, 11, 26, 9, 0)})
         self.assertEqual([(d.stage.code, d.due, d.state)
                 for d in Ticket(ticket.id).deadlines if d.state == 'met'],
             met)
+
+    @with_transaction()
+    def test_province_calendar_replaced(self):
+        "Another calendar for the province counts the running deadlines again"
+        pool = Pool()
+        Calendar = pool.get('pakn.calendar')
+        Configuration = pool.get('pakn.configuration')
+        Queue = pool.get('ir.queue')
+        self.setup_world('DN2017')
+        ticket = self.forward(self.new_ticket())
+        self.assertEqual(self.running(ticket)['head_response'],
+            local(2026, 11, 25, 9, 0))
+        calendar, = Calendar.copy(
+            [Calendar.get_default()], default={'name': "Lịch mới"})
+        Calendar.write([calendar], {'exceptions': [('create', [{
+                            'date': dt.date(2026, 11, 20),
+                            'kind': 'off', 'name': "Nghỉ"}])]})
+        while Transaction().tasks:
+            Queue(Transaction().tasks.pop()).run()
+        config = Configuration(1)
+        config.calendar = calendar
+        config.save()
+        while Transaction().tasks:
+            Queue(Transaction().tasks.pop()).run()
+        self.assertEqual(self.running(ticket)['head_response'],
+            local(2026, 11, 26, 9, 0))
 
     @with_transaction()
     def test_dn2017_extensions(self):
