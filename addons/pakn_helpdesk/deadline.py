@@ -203,9 +203,22 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         stage_event = STAGE_EVENTS.get(event_type)
         ending = event_type in ENDING_EVENTS
         with without_check_access():
+            # the rows the event may change: the running and paused ones;
+            # the missed ones it meets late; the met ones it reopens
+            concerned = [('state', 'in', ['running', 'paused'])]
+            if stage_event:
+                concerned += [
+                    [('state', '=', 'missed'), ('met_at', '=', None),
+                        ['OR',
+                            ('stage.met_event', '=', stage_event),
+                            ('stage.also_met_by', 'in', [stage_event]),
+                            ]],
+                    [('state', '=', 'met'),
+                        ('stage.reopen_event', '=', stage_event)],
+                    ]
             rows = cls.search([
                     ('ticket', 'in', [t.id for t in tickets]),
-                    ('state', 'in', ['running', 'paused', 'missed', 'met']),
+                    ['OR', *concerned],
                     ])
             to_write, pauses, resumed, ended = [], [], [], []
             for row in rows:
