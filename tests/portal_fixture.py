@@ -164,6 +164,19 @@ def main(database):
     extend.execute('extend')
     cases['open'] = Ticket(opened.id)
 
+    # An urgent incident (KH2022 Đ10): the temporary fix is its own step,
+    # its text shown to the citizen
+    urgent = new("Cây xanh đổ chắn ngang đường Nguyễn Huệ.", urgent=True)
+    urgent.click('check_intake')
+    urgent.click('forward')
+    as_user('spec_a')
+    urgent = Ticket(urgent.id)
+    urgent.click('accept')
+    fix = Wizard('pakn.ticket.record_fix', [urgent])
+    fix.form.text = "Đã cưa, dọn cây đổ và thông đường lúc 10 giờ."
+    fix.execute('apply')
+    cases['urgent'] = Ticket(urgent.id)
+
     as_user('operator')
     rejected = new("Tôi muốn tố cáo hàng xóm lấn chiếm đất.")
     rejected.reject_reason = "Nội dung là tố cáo, không thuộc phạm vi 1022."

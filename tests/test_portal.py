@@ -631,6 +631,14 @@ class PortalTestCase(unittest.TestCase):
         self.assertIn("Ông/Bà gửi đơn tố cáo đến Thanh tra tỉnh.",
             page.text)
 
+        # An urgent incident: the check and the temporary fix, with its text
+        response = self.track('urgent')
+        page = self.client.get(response.location)
+        for step in ["Checked by the hotline", "Temporary fix carried out"]:
+            self.assertIn(self.site_message(step), page.text)
+        self.assertIn("Đã cưa, dọn cây đổ và thông đường lúc 10 giờ.",
+            page.text)
+
         # On a shared device the submitter leaves the case
         url = '/tra-cuu/' + self.cases['rejected']['code']
         response = self.client.post(url + '/thoat', data={
