@@ -62,7 +62,8 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
     # again: count_from + length in length_unit (after a pause, a restart
     # or an extension they are those of the new count)
     count_from = fields.DateTime("Counted from", readonly=True)
-    length = fields.Float("Length", digits=(6, 2), readonly=True)
+    # no digits: what is left of a count at a pause is any fraction
+    length = fields.Float("Length", readonly=True)
     length_unit = fields.Selection(
         DURATION_UNITS, "Length Unit", readonly=True)
     first_due = fields.DateTime(
@@ -122,8 +123,11 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
     def __register__(cls, module_name):
         pool = Pool()
         Stage = pool.get('pakn.sla.stage')
-        table_h = cls.__table_handler__(module_name)
-        migrate = not table_h.column_exist('count_from')
+        Extension = pool.get('pakn.ticket.extension')
+        TableHandler = backend.TableHandler
+        migrate = (TableHandler.table_exist(cls._table)
+            and not cls.__table_handler__(module_name).column_exist(
+                'count_from'))
         super().__register__(module_name)
         if not migrate:
             return
@@ -147,6 +151,18 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         cursor.execute(*table.update(
                 [table.met_at], [table.closed_at],
                 where=table.state == 'met'))
+        cursor.execute(*table.update(
+                [table.late], [Literal(True)],
+                where=(table.state == 'met') & (table.closed_at > table.due)))
+        # a due an earlier extension promised is kept as it is
+        extension = Extension.__table__()
+        if not TableHandler.table_exist(Extension._table):
+            return
+        cursor.execute(*table.update(
+                [table.count_from, table.length, table.length_unit],
+                [table.due, Literal(0), Literal('hour')],
+                where=(table.state == 'running')
+                & table.ticket.in_(extension.select(extension.ticket))))
 
     @staticmethod
     def default_state():
@@ -751,6 +767,8 @@ class Ticket(metaclass=PoolMeta):
                     ])]
 
     def get_deadline_condition(self, name):
+        if self.state in CLOSED_STATES:
+            return None
         if self.overdue:
             return 'overdue'
         conditions = {d.condition for d in self.deadlines
@@ -793,10 +811,12 @@ class Ticket(metaclass=PoolMeta):
         if not events:
             return
         type_ = events[0].type
-        if type_ in DELIVERING_EVENTS:
+        if type_ in DELIVERING_EVENTS or type_ == 'returned':
+            # no longer waiting (answered, or for another unit, which
+            # starts afresh); the lateness stays in the ledger
             cls.write(
                 [t for t in tickets if t.overdue or t.escalation],
-                {'overdue': False})
+                {'overdue': False, 'escalation': None})
         Deadline.on_event(tickets, type_)
 
     @classmethod
@@ -857,7 +877,10 @@ class Ticket(metaclass=PoolMeta):
         promised instant"""
         profile = self.sla_profile
         target = self.extension_target()
-        count = len(self.extensions)
+        # the extensions of this unit's handling (a unit the case was
+        # returned by used its own)
+        count = len([e for e in self.extensions
+                if not e.deadline or e.deadline.unit == target.unit])
         if days <= 0:
             raise ExtensionError(gettext(
                     'pakn_helpdesk.msg_extension_days',
@@ -874,6 +897,11 @@ class Ticket(metaclass=PoolMeta):
                     ticket=self.rec_name, count=profile.extension_max,
                     profile=profile.rec_name))
         lengths = profile.get_extension_lengths()
+        if lengths and count >= len(lengths):
+            raise ExtensionError(gettext(
+                    'pakn_helpdesk.msg_extension_count',
+                    ticket=self.rec_name, count=len(lengths),
+                    profile=profile.rec_name))
         if lengths and days > lengths[count]:
             raise ExtensionError(gettext(
                     'pakn_helpdesk.msg_extension_length',

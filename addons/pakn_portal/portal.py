@@ -529,7 +529,15 @@ class Ticket(metaclass=PoolMeta):
         if self.state in CLOSED_STATES:
             return None
         with without_check_access():
-            promised = [e.promised for e in self.extensions if e.promised]
-            if promised:
-                return max(promised)
-            return self.due
+            running = [d for d in self.deadlines if d.state == 'running']
+            # the date promised by an extension still running, else the
+            # final limit, else the unit's next limit
+            for rows in [
+                    [d for d in running
+                        if d.first_due and d.due != d.first_due],
+                    [d for d in running if d.final],
+                    [d for d in running if d.role != 'operator'],
+                    ]:
+                if rows:
+                    return max(d.due for d in rows)
+        return None

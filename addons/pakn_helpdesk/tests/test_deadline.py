@@ -499,6 +499,104 @@ class DeadlineTestCase(ModuleTestCase):
         self.assertTrue(waiting.id)
 
     @with_transaction()
+    def test_gl2021_send_back_keeps_the_clock(self):
+        "GL2021: a send-back reopens the focal point's 8 hours (Đ11 k4)"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('GL2021')
+        ticket = self.forward(self.new_ticket())
+        with self.at(local(2026, 11, 16, 10, 0)):
+            with Transaction().set_user(self.focal.id):
+                Ticket.accept([Ticket(ticket.id)])
+                Ticket.write([Ticket(ticket.id)], {'result': "Đã xử lý."})
+                Ticket.submit([Ticket(ticket.id)])
+        self.assertEqual(self.running(ticket), {})
+        with self.at(local(2026, 11, 16, 11, 0)):
+            with Transaction().set_user(self.head.id):
+                Ticket.write([Ticket(ticket.id)], {'remarks': "Bổ sung."})
+                Ticket.send_back([Ticket(ticket.id)])
+        self.assertEqual(self.running(ticket), {
+                'focal_response': local(2026, 11, 17, 9, 0)})
+        self.sweep(local(2026, 11, 17, 9, 0))
+        self.sweep(local(2026, 11, 18, 9, 0))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS),
+            ['escalated', 'escalated_office'])
+        self.assertTrue(Ticket(ticket.id).late)
+
+    @with_transaction()
+    def test_returned_starts_afresh(self):
+        "A unit that returns a case leaves no waiting flag nor extension"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Unit = pool.get('pakn.unit')
+        self.setup_world('GL2021')
+        other, = Unit.create([{
+                    'name': "Sở Y tế", 'code': 'SYT', 'kind': 'department',
+                    'focal_points': [('add', [self.focal.id])],
+                    'leaders': [('add', [self.head.id])],
+                    }])
+        ticket = self.forward(self.new_ticket())
+        with self.at(local(2026, 11, 16, 10, 0)):
+            Ticket.apply_extension(Ticket(ticket.id), 1, "Cần xác minh")
+        self.sweep(local(2026, 11, 17, 10, 0))
+        ticket = Ticket(ticket.id)
+        self.assertEqual((ticket.overdue, ticket.late), (True, True))
+        Ticket.write([ticket], {'return_reason': "Không thuộc thẩm quyền"})
+        with self.at(local(2026, 11, 17, 11, 0)), Transaction().set_user(
+                self.focal.id):
+            Ticket.return_case([Ticket(ticket.id)])
+        ticket = Ticket(ticket.id)
+        self.assertEqual((ticket.overdue, ticket.escalation), (False, None))
+        self.assertTrue(ticket.late)  # the ledger keeps it
+        Ticket.write([ticket], {'lead_unit': other.id})
+        self.forward(ticket, local(2026, 11, 17, 13, 0))
+        # the new unit has its own extension
+        with self.at(local(2026, 11, 17, 14, 0)):
+            promised = Ticket.apply_extension(
+                Ticket(ticket.id), 2, "Cần lấy mẫu")
+        self.assertEqual(promised, local(2026, 11, 19, 14, 0))
+
+    @with_transaction()
+    def test_extension_lengths_without_count(self):
+        "Lengths listed without a count allow as many extensions, no more"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Profile = pool.get('pakn.sla.profile')
+        self.setup_world('DN2017')
+        profile, = Profile.search([('code', '=', 'DN2017')])
+        Profile.write([profile], {'extension_max': None})
+        ticket = self.forward(self.new_ticket())
+        for day in [16, 17, 18]:
+            with self.at(local(2026, 11, day, 9, 30)):
+                Ticket.apply_extension(Ticket(ticket.id), 1, "Hẹn lại")
+        with self.at(local(2026, 11, 19, 9, 0)):
+            with self.assertRaises(ExtensionError):
+                Ticket.apply_extension(Ticket(ticket.id), 1, "Lần thứ tư")
+
+    @with_transaction()
+    def test_kh2022_urgent_clarification(self):
+        "KH2022 urgent: no distribution clock while the citizen has the file"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world('KH2022')
+        ticket = self.new_ticket(urgent=True)
+        with self.at(local(2026, 11, 16, 9, 20)):
+            Ticket.check_intake([Ticket(ticket.id)])
+        self.assertEqual(set(self.running(ticket)), {'urgent_distribution'})
+        Ticket.write([Ticket(ticket.id)], {
+                'clarification_request': "Đề nghị cho biết vị trí."})
+        with self.at(local(2026, 11, 16, 9, 40)):
+            Ticket.request_clarification([Ticket(ticket.id)])
+        self.assertEqual(self.running(ticket), {})
+        self.sweep(local(2026, 11, 16, 15, 0))
+        self.assertEqual(self.events(ticket, self.ESCALATIONS), [])
+        with self.at(local(2026, 11, 16, 16, 0)):
+            Ticket.resubmit([Ticket(ticket.id)])
+        # an hour again, from the citizen's answer
+        self.assertEqual(self.running(ticket), {
+                'urgent_distribution': local(2026, 11, 16, 17, 0)})
+
+    @with_transaction()
     def test_secret_and_closed_cases(self):
         "No clock runs for a state-secret case nor after a rejection"
         pool = Pool()
