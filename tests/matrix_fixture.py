@@ -60,6 +60,12 @@ def main(database):
             unit.leaders.append(User(user.id))
             unit.save()
 
+    # a province's own profile, copied from a preset (which stays as the
+    # module wrote it): the matrix probes both
+    Profile = Model.get('pakn.sla.profile')
+    preset, = Profile.find([('code', '=', 'DN2017')])
+    Profile.duplicate([preset], {'code': 'DN2017-TINH'})
+
     Ticket = Model.get('pakn.ticket')
     web, = Model.get('pakn.channel').find([('code', '=', 'web')])
 
@@ -160,7 +166,22 @@ def main(database):
                 # the singleton of the settings locks its table
                 error.fix(extras)
 
+    # the data the modules keep as they wrote it (not noupdate)
+    with Transaction().start(database, 0):
+        ModelData = Pool().get('ir.model.data')
+        fixed = {}
+        for data in ModelData.search([
+                    ('module', 'in', ['pakn_helpdesk', 'pakn_sms',
+                            'pakn_portal']),
+                    ('noupdate', '=', False),
+                    ('model', 'like', 'pakn.%'),
+                    ]):
+            # the fields the module's XML sets: nobody changes those
+            fixed.setdefault(data.model, {})[data.db_id] = list(
+                data.field_names or ())
+
     json.dump({
+            'fixed': fixed,
             'users': {k: u.id for k, u in users.items()},
             'logins': {k: LOGINS.get(k, k) for k in users},
             'units': {k: u.id for k, u in units.items()},

@@ -362,11 +362,15 @@ class CalendarTestCase(ModuleTestCase):
         Stage = pool.get('pakn.sla.stage')
         Ticket = pool.get('pakn.ticket')
         Unit = pool.get('pakn.unit')
+        # a copy of the preset (the presets are the articles), its head's
+        # stage with a reminder
+        preset, = Profile.search([('code', '=', 'DN2017')])
+        profile, = Profile.copy([preset], default={'code': 'DN2017-R'})
         config = Configuration(1)
-        config.sla_profile, = Profile.search([('code', '=', 'DN2017')])
+        config.sla_profile = profile
         config.save()
         head, = Stage.search([
-                ('profile', '=', config.sla_profile.id),
+                ('profile', '=', profile.id),
                 ('code', '=', 'head_response')])
         Stage.write([head], {'reminder_before': 4})
         own, = Calendar.create([{'name': "Bộ phận một cửa", 'hours': [

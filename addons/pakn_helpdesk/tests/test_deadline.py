@@ -5,6 +5,7 @@ clock: escalation chains, met deadlines, extensions and their limits,
 reminders, the urgent track."""
 import datetime as dt
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.pakn_helpdesk.exceptions import ExtensionError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -562,9 +563,17 @@ class DeadlineTestCase(ModuleTestCase):
         pool = Pool()
         Ticket = pool.get('pakn.ticket')
         Profile = pool.get('pakn.sla.profile')
+        Configuration = pool.get('pakn.configuration')
         self.setup_world('DN2017')
-        profile, = Profile.search([('code', '=', 'DN2017')])
-        Profile.write([profile], {'extension_max': None})
+        preset, = Profile.search([('code', '=', 'DN2017')])
+        # the presets are the articles: a province changes a copy
+        with self.assertRaises(AccessError):
+            Profile.write([preset], {'extension_max': None})
+        profile, = Profile.copy([preset], default={
+                'code': 'DN2017-X', 'extension_max': None})
+        config = Configuration(1)
+        config.sla_profile = profile
+        config.save()
         ticket = self.forward(self.new_ticket())
         for day in [16, 17, 18]:
             with self.at(local(2026, 11, day, 9, 30)):
