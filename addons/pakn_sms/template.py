@@ -198,7 +198,9 @@ class Template(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
             'unit': unit.name if unit else '',
             'deadline': local(getattr(ticket, 'due', None)),
             'promised': local(promised),
-            'reason': ' '.join((ticket.reject_reason or '').split()),
+            'reason': ' '.join((
+                    (event.content if event.type == 'delay_explained'
+                        else ticket.reject_reason) or '').split()),
             'request': ' '.join((ticket.clarification_request or '').split()),
             'link': config.get_tracking_link(ticket.code or ''),
             'hotline': config.hotline_name or '',

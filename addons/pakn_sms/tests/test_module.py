@@ -457,6 +457,40 @@ class SmsTestCase(ModuleTestCase):
         with open(self.gateway.file_path, encoding='utf-8') as file:
             self.assertEqual(len(file.readlines()), len(sent))
 
+    @with_transaction()
+    def test_reason_for_delay_to_the_office(self):
+        "KH2022 Đ3 k5: the lead unit's reason for a delay reaches the office"
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        Wizard = pool.get('pakn.ticket.explain_delay', type='wizard')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        self.setup_world('KH2022')
+        User.write([self.focal], {'groups': [('add', [ModelData.get_id(
+                            'pakn_helpdesk', 'group_specialist')])]})
+        ticket = self.new_ticket(
+            coordinating_units=[('add', [self.partner_unit.id])])
+        ticket = self.click('forward', ticket)
+        ticket = self.click('accept', ticket, user=self.focal)
+        # 5 working days from Monday 16, 09:00 (Tuesday 24 is off)
+        self.sweep(local(2026, 11, 24, 9, 0))
+        self.assertTrue(Ticket(ticket.id).delay_reason_needed)
+        with self.at(local(2026, 11, 24, 10, 0)), \
+                Transaction().set_user(self.focal.id), \
+                Transaction().set_context(
+                    active_model='pakn.ticket', active_id=ticket.id,
+                    active_ids=[ticket.id]):
+            session_id, _, _ = Wizard.create()
+            wizard = Wizard(session_id)
+            wizard.start.text = "Chờ Sở Y tế lấy mẫu nước xét nghiệm."
+            wizard.transition_apply()
+        message, = self.messages(
+            ticket, template=self._template('delay_explained'))
+        self.assertEqual(message.recipient, OFFICE)
+        self.assertEqual(message.body,
+            "PAKN %s trễ hạn, Sở Xây dựng báo cáo lý do chậm: Chờ Sở Y tế "
+            "lấy mẫu nước xét nghiệm." % ticket.code)
+
     def _template(self, code):
         pool = Pool()
         Template = pool.get('pakn.sms.template')
