@@ -384,11 +384,9 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         again. Without deadlines: queue that for every running one."""
         from sql.functions import CurrentTimestamp
 
-        from trytond import backend
         from trytond.transaction import inactive_records
         pool = Pool()
         Calendar = pool.get('pakn.calendar')
-        Stage = pool.get('pakn.sla.stage')
         Ticket = pool.get('pakn.ticket')
         if deadlines is None:
             with inactive_records():
@@ -403,8 +401,8 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
                 list(map(int, deadlines)), backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.join(
                     ticket, condition=table.ticket == ticket.id).select(
-                    table.id, ticket.lead_unit, table.stage,
-                    table.start, table.count_from, table.length,
+                    table.id, ticket.lead_unit,
+                    table.count_from, table.length,
                     table.length_unit, table.remind_before,
                     table.due, table.remind_at, table.reminded,
                     where=reduce_ids(table.id, sub_ids)
@@ -413,26 +411,15 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         instant = now()
         # the calendar of each case as calendar_of tells it, for them all
         calendar_of, default_id = Calendar.calendars_of_units()
-        calendars, stages, changes = {}, {}, []
-        for (id_, unit_id, stage_id, start, count_from, length,
-                length_unit, remind_before, due, remind_at,
-                reminded) in rows:
+        calendars, changes = {}, []
+        # (every row has its count: start_stages writes it, __register__
+        # filled it in the rows written before it)
+        for (id_, unit_id, count_from, length, length_unit, remind_before,
+                due, remind_at, reminded) in rows:
             calendar_id = calendar_of.get(unit_id, default_id)
             if calendar_id not in calendars:
                 calendars[calendar_id] = Calendar(
                     calendar_id).working_time()
-            if None in {count_from, length, length_unit, remind_before}:
-                # rows older than their count's columns: the stage's
-                if stage_id not in stages:
-                    stages[stage_id] = Stage(stage_id)
-                stage = stages[stage_id]
-                if count_from is None:
-                    count_from = start
-                if length is None or length_unit is None:
-                    length = stage.duration
-                    length_unit = stage.duration_unit
-                if remind_before is None:
-                    remind_before = stage.reminder_before
             new_due, new_remind_at = cls(
                 id_, count_from=count_from, length=length,
                 length_unit=length_unit, remind_before=remind_before,
