@@ -7,7 +7,9 @@ part once concatenated (the user data header takes 7 septets). Anything
 else, Vietnamese with its diacritics included, goes in UCS-2: 70 UTF-16
 code units, or 67 a part."""
 import math
-import unicodedata
+
+# strip_diacritics stays importable from here, as before
+from trytond.modules.pakn_helpdesk.common import strip_diacritics
 
 # The default alphabet, by code (0x1B is the escape to the extension
 # table), and the extension table's characters with their codes: each of
@@ -27,20 +29,6 @@ LIMITS = {
     'gsm7': (160, 153),
     'ucs2': (70, 67),
     }
-
-# Characters without a decomposition into a letter and marks
-_FOLD = str.maketrans({
-        'đ': 'd', 'Đ': 'D',
-        '–': '-', '—': '-', '‘': "'", '’': "'", '“': '"', '”': '"',
-        '…': '...', '\u00a0': ' ',
-        })
-
-
-def strip_diacritics(text):
-    "Vietnamese without its diacritics: 'Đường ngập' gives 'Duong ngap'"
-    text = unicodedata.normalize('NFD', text.translate(_FOLD))
-    return unicodedata.normalize('NFC', ''.join(
-            c for c in text if not unicodedata.combining(c)))
 
 
 def gsm7_length(text):

@@ -34,14 +34,12 @@ from sql.operators import Equal, Exists
 
 from trytond import config
 from trytond.i18n import gettext
-from trytond.model.exceptions import AccessError
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin, ServerOnlyMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
-
-from trytond.modules.pakn_helpdesk.common import now
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
 
 from . import encoding
 from .exceptions import ResendError
@@ -85,10 +83,13 @@ def step():
             new.commit()
 
 
-class Message(IntegrityMixin, ModelSQL, ModelView):
+class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.sms.message'
     __string__ = "SMS Message"
     _rec_name = 'recipient'
+    # Access follows the case's, which staff may change; the outbox itself
+    # is changed only by the system and its buttons
+    _server_only_message = 'pakn_sms.msg_message_modify'
 
     recipient = fields.Char("Recipient", required=True, readonly=True)
     body = fields.Text("Text", required=True, readonly=True)
@@ -138,7 +139,8 @@ class Message(IntegrityMixin, ModelSQL, ModelView):
         t = cls.__table__()
         cls.__access__.add('ticket')
         cls._sql_constraints += [
-            ('key_unique', Unique(t, t.key), 'pakn_sms.msg_message_key_unique'),
+            ('key_unique', Unique(t, t.key),
+                'pakn_sms.msg_message_key_unique'),
             ('reference_unique', Unique(t, t.reference),
                 'pakn_sms.msg_message_key_unique'),
             ]
@@ -187,15 +189,6 @@ class Message(IntegrityMixin, ModelSQL, ModelView):
 
     def get_created_at(self, name):
         return self.create_date.replace(microsecond=0)
-
-    @classmethod
-    def check_modification(cls, mode, messages, values=None, external=False):
-        super().check_modification(
-            mode, messages, values=values, external=external)
-        # Access follows the case's, which staff may change; the outbox
-        # itself is changed only by the system and its buttons
-        if external:
-            raise AccessError(gettext('pakn_sms.msg_message_modify'))
 
     # Queueing
 
@@ -532,7 +525,7 @@ class Message(IntegrityMixin, ModelSQL, ModelView):
 
     @classmethod
     def fetch_receipts(cls):
-        "Collect the delivery receipts of the SMPP gateways (cron)"
+        "Collect the delivery receipts of the gateways that have any (cron)"
         with Transaction().set_context(language=cls._working_language()):
             cls._fetch_receipts()
 
@@ -540,10 +533,7 @@ class Message(IntegrityMixin, ModelSQL, ModelView):
     def _fetch_receipts(cls):
         pool = Pool()
         Gateway = pool.get('pakn.sms.gateway')
-        gateways = Gateway.search([
-                ('kind', '=', 'smpp'),
-                ('smpp_receipts', '=', True),
-                ])
+        gateways = [g for g in Gateway.search([]) if g.supports_receipts]
         for gateway in gateways:
             try:
                 receipts = gateway.fetch_receipts()

@@ -3,7 +3,6 @@
 import phonenumbers
 
 from trytond.i18n import gettext
-
 from trytond.modules.pakn_helpdesk.common import REGION, normalize_phone
 
 from .exceptions import MobileNumberError

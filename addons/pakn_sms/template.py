@@ -2,16 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 import string
-from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
-from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Unique, fields)
-from trytond.pool import Pool
-from trytond.transaction import without_check_access
-
+from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
+from trytond.modules.pakn_helpdesk.common import to_local, to_utc, zone
 from trytond.modules.pakn_helpdesk.lifecycle import EVENT_TYPES
 from trytond.modules.pakn_helpdesk.model import IntegrityMixin
+from trytond.pool import Pool
+from trytond.transaction import without_check_access
 
 from . import encoding
 from .exceptions import TemplateValidationError
@@ -177,13 +175,12 @@ class Template(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('pakn.configuration')
         config = Configuration(1)
-        zone = ZoneInfo(config.timezone or 'Asia/Ho_Chi_Minh')
+        timezone = zone(config.timezone)
 
         def local(instant):
             if not instant:
                 return ''
-            return instant.replace(tzinfo=dt.timezone.utc).astimezone(
-                zone).strftime('%H:%M %d/%m/%Y')
+            return to_local(instant, timezone).strftime('%H:%M %d/%m/%Y')
 
         content = ' '.join((ticket.content or '').split())
         if len(content) > self.content_length:
@@ -202,7 +199,7 @@ class Template(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
                     (event.content if event.type == 'delay_explained'
                         else ticket.reject_reason) or '').split()),
             'request': ' '.join((ticket.clarification_request or '').split()),
-            'link': config.get_tracking_link(ticket.code or ''),
+            'link': ticket.get_tracking_link(),
             'hotline': config.hotline_name or '',
             'stage': event.note or '' if event.type == 'reminder' else '',
             }
@@ -247,16 +244,15 @@ class Template(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
 
 
 def _timezone():
-    pool = Pool()
-    Configuration = pool.get('pakn.configuration')
+    "The province's timezone"
     with without_check_access():
-        return ZoneInfo(Configuration(1).timezone or 'Asia/Ho_Chi_Minh')
+        return zone()
 
 
-def quiet_end_after(instant, start, end, zone):
+def quiet_end_after(instant, start, end, timezone):
     """Return instant (naive UTC) or, when it falls in the quiet hours
-    [start, end) of zone, the end of those hours (naive UTC)"""
-    local = instant.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+    [start, end) of timezone, the end of those hours (naive UTC)"""
+    local = to_local(instant, timezone)
     time = local.time().replace(tzinfo=None)
     if start <= end:
         quiet = start <= time < end
@@ -267,5 +263,4 @@ def quiet_end_after(instant, start, end, zone):
             local.date())
     if not quiet:
         return instant
-    wake = dt.datetime.combine(day, end, tzinfo=zone)
-    return wake.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return to_utc(dt.datetime.combine(day, end), timezone)

@@ -13,14 +13,19 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.pakn_helpdesk.exceptions import PhoneNumberError
 from trytond.modules.pakn_helpdesk.tests.vietnamese import (
-    load_vietnamese, missing_translations)
+    load_vietnamese,
+    missing_translations,
+)
 from trytond.modules.pakn_sms import encoding
 from trytond.modules.pakn_sms.exceptions import (
-    GatewayTestError, GatewayValidationError, MobileNumberError,
-    TemplateValidationError)
+    GatewayTestError,
+    GatewayValidationError,
+    MobileNumberError,
+    TemplateValidationError,
+)
 from trytond.modules.pakn_sms.template import quiet_end_after
 from trytond.pool import Pool
-from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.tests.test_tryton import DB_NAME, ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, check_access
 
 from .http_gateway import HttpGateway
@@ -49,9 +54,23 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class SmsTestCase(ModuleTestCase):
-    "Test PAKN SMS module"
+class SmsWorld:
+    """A province that sends SMS, with a controlled clock: the helpers of
+    the module's tests and of tests that extend the module"""
     module = 'pakn_sms'
+    # Classes registered in the module for these tests only (a kind of
+    # gateway, say): the activated database is updated to add them
+    extensions = []
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.extensions:
+            Pool.register(*cls.extensions, module=cls.module, type_='model')
+            for extension in cls.extensions:
+                cls.addClassCleanup(
+                    Pool.classes['model'][cls.module].pop, extension)
+            Pool(DB_NAME).init(update=[cls.module])
 
     def setUp(self):
         super().setUp()
@@ -155,6 +174,38 @@ class SmsTestCase(ModuleTestCase):
         Message = pool.get('pakn.sms.message')
         with self.at(instant):
             Message.send_due(**kwargs)
+
+    def http_world(self, server, **values):
+        self.setup_world(gateway=server.gateway_values(**values))
+        # three cases for two recipients: forwarded to the focal point and
+        # the partner, then to the focal point alone
+        tickets = [
+            self.click('forward', self.new_ticket(
+                    coordinating_units=[('add', [self.partner_unit.id])])),
+            self.click('forward', self.new_ticket()),
+            self.click('forward', self.new_ticket()),
+            ]
+        return tickets
+
+    def assert_once_in_order(self, server):
+        "Each message accepted once, each recipient's in creation order"
+        messages = self.messages()
+        references = [m['client_ref'] for m in server.accepted]
+        self.assertEqual(sorted(references),
+            sorted(m.reference for m in messages))
+        self.assertEqual(len(references), len(set(references)))
+        for recipient in {m.recipient for m in messages}:
+            expected = [m.reference for m in messages
+                if m.recipient == recipient]
+            got = [m['client_ref'] for m in server.accepted
+                if '+' + m['to'] == recipient]
+            self.assertEqual(got, expected)
+        for message in messages:
+            self.assertEqual(message.state, 'sent')
+
+
+class SmsTestCase(SmsWorld, ModuleTestCase):
+    "Test PAKN SMS module"
 
     # Encodings
 
@@ -572,34 +623,6 @@ class SmsTestCase(ModuleTestCase):
 
     # The sender against real gateways
 
-    def http_world(self, server, **values):
-        self.setup_world(gateway=server.gateway_values(**values))
-        # three cases for two recipients: forwarded to the focal point and
-        # the partner, then to the focal point alone
-        tickets = [
-            self.click('forward', self.new_ticket(
-                    coordinating_units=[('add', [self.partner_unit.id])])),
-            self.click('forward', self.new_ticket()),
-            self.click('forward', self.new_ticket()),
-            ]
-        return tickets
-
-    def assert_once_in_order(self, server):
-        "Each message accepted once, each recipient's in creation order"
-        messages = self.messages()
-        references = [m['client_ref'] for m in server.accepted]
-        self.assertEqual(sorted(references),
-            sorted(m.reference for m in messages))
-        self.assertEqual(len(references), len(set(references)))
-        for recipient in {m.recipient for m in messages}:
-            expected = [m.reference for m in messages
-                if m.recipient == recipient]
-            got = [m['client_ref'] for m in server.accepted
-                if '+' + m['to'] == recipient]
-            self.assertEqual(got, expected)
-        for message in messages:
-            self.assertEqual(message.state, 'sent')
-
     @with_transaction()
     def test_http_success(self):
         "Accepted messages are sent with the provider's id"
@@ -804,7 +827,8 @@ class SmsTestCase(ModuleTestCase):
                 Message.fetch_receipts()
             message = Message(message.id)
             self.assertEqual(message.state, 'delivered')
-            self.assertEqual(message.delivered_at, T0 + dt.timedelta(minutes=5))
+            self.assertEqual(
+                message.delivered_at, T0 + dt.timedelta(minutes=5))
             self.assertEqual(len(message.receipts.splitlines()), 3)
 
     @with_transaction()

@@ -4,10 +4,13 @@ import doctest
 import glob
 import os
 
-from trytond.tests.test_tryton import (
-    doctest_checker, doctest_setup, doctest_teardown, load_doc_tests)
-
 import trytond.modules.pakn_helpdesk.tests as helpdesk_tests
+from trytond.tests.test_tryton import (
+    doctest_checker,
+    doctest_setup,
+    doctest_teardown,
+    load_doc_tests,
+)
 
 ACTIVATE = "activate_modules('pakn_helpdesk')"
 

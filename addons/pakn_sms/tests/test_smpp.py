@@ -2,11 +2,11 @@
 # this repository contains the full copyright notices and license terms.
 """The SMPP adapter against the test SMSC of smsc.py (no database)."""
 import socket
-import unicodedata
 import unittest
 
 from smpplib import smpp as smpplib
 
+from trytond.modules.pakn_helpdesk.common import strip_diacritics
 from trytond.modules.pakn_sms import smpp
 
 from .smsc import TestSMSC
@@ -16,13 +16,6 @@ TEXT = (
     "được chuyển đến Sở Xây dựng; hạn xử lý 16:30 ngày 25/11/2026. "
     "Đề nghị đầu mối tiếp nhận và xử lý đúng hạn theo quy định.")
 RECIPIENT = '+84912345678'
-
-
-def strip_diacritics(text):
-    "What the caller does before unicode=False"
-    text = unicodedata.normalize(
-        'NFD', text.replace('đ', 'd').replace('Đ', 'D'))
-    return ''.join(c for c in text if not unicodedata.combining(c))
 
 
 def free_port():
