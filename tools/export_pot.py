@@ -11,6 +11,7 @@ import sys
 
 from proteus import Model, Wizard
 from proteus import config as pconfig
+
 from trytond.tests import test_tryton
 
 

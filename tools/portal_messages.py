@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
+# This file is part of PAKN 1022. The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
 """Extract the strings of the public portal and update its catalogues.
 
 Usage: python tools/portal_messages.py [--check]
 
 The strings marked in addons/pakn_portal/site (mapping: i18n/babel.cfg) go
-to i18n/portal/messages.pot, then i18n/portal/<lang>/LC_MESSAGES/messages.po
-of vi and en are updated from it like `pybabel update --no-fuzzy-matching`:
-translations are kept, new strings come untranslated, strings no longer used
-are dropped. The site compiles the .mo files itself when it starts.
+to its translations/messages.pot, then translations/<lang>/LC_MESSAGES/
+messages.po of vi and en are updated from it like `pybabel update
+--no-fuzzy-matching`: translations are kept, new strings come untranslated,
+strings no longer used are dropped. The catalogues are package data; the
+site compiles the .mo files into its instance folder when it starts.
 
 With --check nothing is written: the strings that have no Vietnamese
 translation (or a translation whose placeholders differ) are listed, and the
@@ -24,7 +27,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SITE = 'addons/pakn_portal/site'
 MAPPING = os.path.join(ROOT, 'i18n', 'babel.cfg')
-PORTAL = os.path.join(ROOT, 'i18n', 'portal')
+PORTAL = os.path.join(ROOT, SITE, 'translations')
 POT = os.path.join(PORTAL, 'messages.pot')
 LANGUAGES = ['vi', 'en']
 PLACEHOLDER = re.compile(r'%\((\w+)\)')

@@ -1,7 +1,16 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+"""The portal's settings, and the link to its tracking page: the helpdesk
+declares the tracking link of a case (pakn.configuration tracking_url,
+pakn.ticket get_tracking_link); the portal, which serves the page,
+provides its address."""
 from trytond.model import fields
 from trytond.pool import PoolMeta
+
+# The address of the portal as `make demo` and the development server
+# serve it, and the path of its tracking page of a case
+PUBLIC_URL = 'http://localhost:5000'
+TRACKING_PATH = '/tra-cuu/${code}'
 
 
 class Configuration(metaclass=PoolMeta):
@@ -19,6 +28,10 @@ class Configuration(metaclass=PoolMeta):
         "Largest Image or Document", required=True, help="In megabytes.")
     portal_max_media_size = fields.Integer(
         "Largest Audio or Video", required=True, help="In megabytes.")
+
+    @staticmethod
+    def default_tracking_url():
+        return PUBLIC_URL + TRACKING_PATH
 
     @staticmethod
     def default_portal_duplicate_window():

@@ -1,9 +1,17 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""The public read model: one row per published case, written when the case
-is published, holding only what the public may read (the question, the
-Annex I answer, the unit, the dates, the submitter masked). The portal
-reads this table and never the case itself.
+"""The public projection of a case: whether it is public, the submitter's
+name as the public may see it, and the public read model, one row per
+published case, written when the case is published and removed when it is
+made confidential, holding only what the public may read (the question
+with personal data hidden, the Annex I answer, the unit, the dates, the
+submitter masked).
+
+The portal's pages of published answers search and show these rows; of
+the case itself they read only the follow-up questions answered and the
+evidence attachments published with the answer (`evidence`). The other
+pages read cases through the models: tracking reads the submitter's own
+case (tracking.py), the statistics count cases (statistics.py).
 
 Search: on PostgreSQL a stored column search_vector, generated as
 to_tsvector('simple', unaccent(…)) of the text, with a GIN index, so
@@ -18,14 +26,14 @@ from sql.functions import Function
 from sql.operators import BinaryOperator, Like
 
 from trytond import backend
-from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.model.exceptions import AccessError
-from trytond.i18n import gettext
-from trytond.pool import Pool
-from trytond.transaction import Transaction
-from trytond.modules.pakn_helpdesk.common import normalize_text
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.pakn_helpdesk.common import fold, normalize_text
+from trytond.modules.pakn_helpdesk.lifecycle import PUBLIC_STATES
+from trytond.modules.pakn_helpdesk.model import IntegrityMixin, ServerOnlyMixin
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
 
+from .model import CaseRecordMixin
 from .redaction import MASK_TOKEN, public_text
 
 logger = logging.getLogger(__name__)
@@ -49,16 +57,6 @@ STOP_WORDS = set('''
     trong voi den tu de nhu thi ma nen rat cung con nhieu mot hai da
     toi chung em anh chi ong ba xin de nghi kinh gui vao ra len xuong
     '''.split())
-
-
-def fold(text):
-    """Lower-case text without its diacritics: "Đường NGẬP" gives
-    "duong ngap" (the SQLite search, the words of a query, the slugs).
-    The text is normalised first, so NFC and NFD fold the same."""
-    text = normalize_text(text or '').replace('đ', 'd').replace('Đ', 'D')
-    text = unicodedata.normalize('NFKD', text)
-    return ''.join(
-        c for c in text if not unicodedata.combining(c)).lower()
 
 
 def query_words(text, limit=MAX_QUERY_WORDS):
@@ -94,6 +92,26 @@ def make_title(content):
     return cut.rstrip(',;:') + '…'
 
 
+def mask_name(name):
+    """The name of a person as the public may see it: the family name and
+    the initials of the others ("Nguyễn Văn An" gives "Nguyễn V. A."),
+    with their diacritics ("Ánh" gives "Á.", whether typed in NFC or NFD)"""
+    words = normalize_text(name or '').split()
+    if not words:
+        return ''
+    if len(words) == 1:
+        return initial(words[0]) + '.'
+    return ' '.join([words[0]] + [initial(w) + '.' for w in words[1:]])
+
+
+def initial(word):
+    "The first letter of word with the marks that combine with it"
+    end = 1
+    while end < len(word) and unicodedata.combining(word[end]):
+        end += 1
+    return word[:end]
+
+
 class TsMatch(BinaryOperator):
     __slots__ = ()
     _operator = '@@'
@@ -114,9 +132,13 @@ def is_postgresql():
     return backend.name == 'postgresql'
 
 
-class Publication(IntegrityMixin, ModelSQL, ModelView):
+class Publication(
+        CaseRecordMixin, ServerOnlyMixin, IntegrityMixin, ModelSQL,
+        ModelView):
     __name__ = 'pakn.portal.publication'
     __string__ = "PAKN Published Answer"
+    _case_unique_message = 'pakn_portal.msg_publication_unique'
+    _server_only_message = 'pakn_portal.msg_publication_readonly'
 
     ticket = fields.Many2One(
         'pakn.ticket', "Case", required=True, readonly=True,
@@ -145,11 +167,6 @@ class Publication(IntegrityMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls.__access__.add('ticket')
-        cls._sql_constraints += [
-            ('ticket_unique', Unique(t, t.ticket),
-                'pakn_portal.msg_publication_unique'),
-            ]
         cls._sql_indexes.update({
                 Index(t,
                     (t.published_at, Index.Range(order='DESC')),
@@ -197,7 +214,8 @@ class Publication(IntegrityMixin, ModelSQL, ModelView):
             "AND column_name = %s", (cls._table, FTS_COLUMN))
         if not cursor.fetchone():
             # the expression index of the first version of the module
-            cursor.execute('DROP INDEX IF EXISTS "pakn_portal_publication_fts"')
+            cursor.execute(
+                'DROP INDEX IF EXISTS "pakn_portal_publication_fts"')
             cursor.execute(
                 'ALTER TABLE "%s" ADD COLUMN "%s" tsvector '
                 'GENERATED ALWAYS AS (%s) STORED'
@@ -205,14 +223,6 @@ class Publication(IntegrityMixin, ModelSQL, ModelView):
         cursor.execute(
             'CREATE INDEX IF NOT EXISTS "%s" ON "%s" USING GIN ("%s")'
             % (FTS_INDEX, cls._table, FTS_COLUMN))
-
-    @classmethod
-    def check_modification(
-            cls, mode, publications, values=None, external=False):
-        super().check_modification(
-            mode, publications, values=values, external=external)
-        if external and mode in {'create', 'write', 'delete'}:
-            raise AccessError(gettext('pakn_portal.msg_publication_readonly'))
 
     def get_slug(self, name):
         return slugify(self.title)
@@ -361,3 +371,70 @@ class Publication(IntegrityMixin, ModelSQL, ModelView):
                 ('resource', '=', str(publication.ticket)),
                 ('pakn_kind', '=', 'evidence'),
                 ], order=[('id', 'ASC')])
+
+
+class Ticket(metaclass=PoolMeta):
+    __name__ = 'pakn.ticket'
+
+    public = fields.Function(
+        fields.Boolean(
+            "Public", help="The answer is published on the portal."),
+        'get_public', searcher='search_public')
+    submitter_public_name = fields.Function(
+        fields.Char("Submitter (public)"), 'get_submitter_public_name')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.event_reactions.append((20, 'portal_react'))
+
+    @classmethod
+    def _public_domain(cls):
+        return [
+            ('state', 'in', PUBLIC_STATES),
+            ('confidential', '=', False),
+            ('state_secret', '=', False),
+            ('events', 'where', [('type', '=', 'published')]),
+            ]
+
+    @classmethod
+    def get_public(cls, tickets, name):
+        with without_check_access():
+            public = set(map(int, cls.search([
+                            ('id', 'in', [t.id for t in tickets]),
+                            *cls._public_domain()])))
+        return {t.id: t.id in public for t in tickets}
+
+    @classmethod
+    def search_public(cls, name, clause):
+        _, operator, value = clause
+        if (operator == '=') == bool(value):
+            return cls._public_domain()
+        return ['OR',
+            ('state', 'not in', PUBLIC_STATES),
+            ('confidential', '=', True),
+            ('state_secret', '=', True),
+            ('events', 'not where', [('type', '=', 'published')]),
+            ]
+
+    def get_submitter_public_name(self, name):
+        if self.state_secret or self.confidential:
+            return None
+        if self.submitter_type == 'organisation':
+            return self.submitter_name
+        return mask_name(self.submitter_name)
+
+    @classmethod
+    def portal_react(cls, tickets, events):
+        """Write the public rows of published cases; withdraw those of
+        cases marked confidential"""
+        pool = Pool()
+        Publication = pool.get('pakn.portal.publication')
+        if not events:
+            return
+        type_ = events[0].type
+        with without_check_access():
+            if type_ == 'published':
+                Publication.publish(tickets, events[0].date)
+            elif type_ == 'confidentiality_raised':
+                Publication.withdraw(tickets)

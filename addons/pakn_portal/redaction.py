@@ -25,16 +25,15 @@ import phonenumbers
 from phonenumbers import Leniency
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError
+from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.model import AppendOnlyMixin, IntegrityMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction, without_check_access
 
-from trytond.modules.pakn_helpdesk.common import now
-from trytond.modules.pakn_helpdesk.model import IntegrityMixin
-
 from .exceptions import RedactionError
+from .model import CaseRecordMixin
 
 # What replaces each hidden span in the public text: one Vietnamese token,
 # the same in every language of the portal, since the text it stands in is
@@ -257,13 +256,14 @@ def public_text(ticket):
     return mask(ticket.content)[0]
 
 
-class Redaction(IntegrityMixin, ModelSQL, ModelView):
+class Redaction(
+        CaseRecordMixin, AppendOnlyMixin, IntegrityMixin, ModelSQL,
+        ModelView):
     __name__ = 'pakn.portal.redaction'
     __string__ = "PAKN Redaction"
+    _append_only_message = 'pakn_portal.msg_redaction_modify'
+    _append_only_by_server = True
 
-    ticket = fields.Many2One(
-        'pakn.ticket', "Case", required=True, readonly=True,
-        ondelete='RESTRICT')
     user = fields.Many2One(
         'res.user', "User", readonly=True, ondelete='RESTRICT',
         help="Who published the case with this text hidden.")
@@ -281,20 +281,7 @@ class Redaction(IntegrityMixin, ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        t = cls.__table__()
-        cls.__access__.add('ticket')
-        cls._sql_indexes.add(Index(t, (t.ticket, Index.Range())))
         cls._order = [('date', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def check_modification(
-            cls, mode, redactions, values=None, external=False):
-        super().check_modification(
-            mode, redactions, values=values, external=external)
-        if mode in {'write', 'delete'}:
-            raise AccessError(gettext('pakn_portal.msg_redaction_modify'))
-        if external and mode == 'create':
-            raise AccessError(gettext('pakn_portal.msg_redaction_modify'))
 
 
 _COPY_STATES = ['waiting_approval', 'approved']
@@ -376,6 +363,13 @@ class Ticket(metaclass=PoolMeta):
     @classmethod
     def on_modification(cls, mode, tickets, field_names=None):
         super().on_modification(mode, tickets, field_names=field_names)
+        if mode == 'write' and field_names and 'state' in field_names:
+            # The copy is edited while the case waits for approval or is
+            # approved: it is filled when the case enters these states
+            # (submit, approve)
+            cls._fill_public_question([
+                    t for t in cls.browse([t.id for t in tickets])
+                    if t.state in _COPY_STATES])
         if (mode == 'write' and field_names
                 and 'content' in field_names
                 and 'public_question' not in field_names):
@@ -418,20 +412,6 @@ class Ticket(metaclass=PoolMeta):
                         }))
         if to_write:
             cls.write(*to_write)
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('waiting_approval')
-    def submit(cls, tickets):
-        super().submit(tickets)
-        cls._fill_public_question(cls.browse([t.id for t in tickets]))
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('approved')
-    def approve(cls, tickets):
-        super().approve(tickets)
-        cls._fill_public_question(cls.browse([t.id for t in tickets]))
 
     @classmethod
     @ModelView.button

@@ -9,32 +9,50 @@ The on-time rates are those of the deadline ledger, with its one formula
 (pakn_helpdesk ledger.timeliness): of the cases to handle in the year
 (received in it, or carried over from before and not yet ended), those late
 still in progress at its end or ended late count as late, answered or
-not."""
-import datetime as dt
-from collections import Counter, defaultdict
-from zoneinfo import ZoneInfo
+not.
 
+The cases and ratings are read through their models, chosen by domains
+(search_count, search_read, and `count_by`, which groups by fields of the
+model the records a search of it chooses, in one SQL query)."""
+import datetime as dt
+from collections import defaultdict
+
+from sql import Column
 from sql.aggregate import Count
 
+from trytond.modules.pakn_helpdesk import ledger
+from trytond.modules.pakn_helpdesk.common import to_utc, zone
+from trytond.modules.pakn_helpdesk.lifecycle import DELIVERED_STATES
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from trytond.modules.pakn_helpdesk import ledger
-from trytond.modules.pakn_helpdesk.lifecycle import DELIVERED_STATES
-
-from .portal import RATINGS
-
-SATISFIED = {'very_satisfied', 'satisfied'}
+from .rating import RATING_VALUES, SATISFIED
 
 
 def period_bounds(year, timezone):
     "The UTC bounds of the year in the province's timezone"
-    zone = ZoneInfo(timezone)
+    return month_start(year, 1, timezone), month_start(year + 1, 1, timezone)
 
-    def utc(year):
-        return dt.datetime(year, 1, 1, tzinfo=zone).astimezone(
-            dt.timezone.utc).replace(tzinfo=None)
-    return utc(year), utc(year + 1)
+
+def month_start(year, month, timezone):
+    "The naive UTC instant the month begins in the timezone"
+    return to_utc(dt.datetime(year, month, 1), zone(timezone))
+
+
+def count_by(Model, domain, *names):
+    """The number of the records of Model matching the domain by the values
+    of the fields names (a Many2One gives the id, None when empty), as
+    {value: count}, or {(value, ...): count} for several names: the
+    records chosen by the model's search, counted in one SQL query"""
+    table = Model.__table__()
+    columns = [Column(table, Model._fields[name].name) for name in names]
+    cursor = Transaction().connection.cursor()
+    cursor.execute(*table.select(*columns, Count(table.id),
+            where=table.id.in_(Model.search(domain, order=[], query=True)),
+            group_by=columns))
+    if len(names) == 1:
+        return dict(cursor)
+    return {tuple(row[:-1]): row[-1] for row in cursor}
 
 
 def timeliness_rows(figures, labels, received):
@@ -69,26 +87,23 @@ def compute(year):
     Field = pool.get('pakn.field')
     Channel = pool.get('pakn.channel')
     Configuration = pool.get('pakn.configuration')
-    config = Configuration(1)
-    zone = ZoneInfo(config.timezone)
-    start, end = period_bounds(year, config.timezone)
-    ticket = Ticket.__table__()
-    rating = Rating.__table__()
-    cursor = Transaction().connection.cursor()
-    in_period = (ticket.received_at >= start) & (ticket.received_at < end)
+    timezone = zone(Configuration(1).timezone)
+    start, end = period_bounds(year, timezone)
+    in_period = [
+        ('received_at', '>=', start),
+        ('received_at', '<', end),
+        ]
 
     def names(Model, ids):
         ids = [i for i in ids if i is not None]
         return {r.id: r.name for r in Model.browse(ids)}
 
-    def grouped(column, Model, on_time=False):
+    def grouped(name, Model, on_time=False):
         """The (label, count) rows of the cases received by value of the
-        column; with on_time, also the on-time rows of the values
+        field; with on_time, also the on-time rows of the values
         (timeliness_rows)"""
-        cursor.execute(*ticket.select(column, Count(ticket.id),
-                where=in_period, group_by=[column]))
-        counts = dict(cursor)
-        figures = ledger.timeliness(start, end, column.name) if on_time else {}
+        counts = count_by(Ticket, in_period, name)
+        figures = ledger.timeliness(start, end, name) if on_time else {}
         labels = names(Model, set(counts) | set(figures))
         rows = [(labels.get(k) or '', v) for k, v in counts.items()
             if k is not None]
@@ -100,26 +115,25 @@ def compute(year):
         return rows, timeliness_rows(figures, labels, counts)
 
     # By month, in the province's time
-    months = Counter()
-    handling = defaultdict(lambda: {
-            'answered': 0, 'hours': 0.0, 'received': 0})
-    cursor.execute(*ticket.select(
-            ticket.received_at, ticket.answered_at, ticket.lead_unit,
-            ticket.state,
-            where=in_period))
-    total = 0
-    for received_at, answered_at, unit, state in cursor:
-        total += 1
-        local = received_at.replace(tzinfo=dt.timezone.utc).astimezone(zone)
-        months[local.month] += 1
-        if unit is None:
-            continue
-        row = handling[unit]
-        row['received'] += 1
-        if answered_at and state in DELIVERED_STATES:
-            row['answered'] += 1
-            row['hours'] += (
-                answered_at - received_at).total_seconds() / 3600
+    bounds = [month_start(year, m, timezone) for m in range(1, 13)] + [end]
+    months = [(m, Ticket.search_count([
+                    ('received_at', '>=', bounds[m - 1]),
+                    ('received_at', '<', bounds[m]),
+                    ])) for m in range(1, 13)]
+    # The handling time per unit in charge, of the cases answered
+    received = count_by(Ticket, in_period, 'lead_unit')
+    received.pop(None, None)
+    handling = defaultdict(lambda: {'answered': 0, 'hours': 0.0})
+    for case in Ticket.search_read(in_period + [
+                ('lead_unit', '!=', None),
+                ('state', 'in', DELIVERED_STATES),
+                ('answered_at', '!=', None),
+                ], order=[('id', 'ASC')],
+            fields_names=['lead_unit', 'received_at', 'answered_at']):
+        row = handling[case['lead_unit']]
+        row['answered'] += 1
+        row['hours'] += (
+            case['answered_at'] - case['received_at']).total_seconds() / 3600
     # Timeliness: of the cases to handle in the year, received in it or
     # carried over; per unit in charge (the cases not yet forwarded have
     # none: they are in the overall figure only)
@@ -131,16 +145,15 @@ def compute(year):
         }
     by_unit = ledger.timeliness(start, end, 'lead_unit')
     by_unit.pop(None, None)
-    unit_names = names(Unit, set(handling) | set(by_unit))
+    unit_names = names(Unit, set(received) | set(by_unit))
     units = []
-    for unit in set(handling) | set(by_unit):
-        row = handling.get(unit) or {
-            'answered': 0, 'hours': 0.0, 'received': 0}
+    for unit in set(received) | set(by_unit):
+        row = handling.get(unit) or {'answered': 0, 'hours': 0.0}
         answered = row['answered']
         to_handle, late = by_unit.get(unit, (0, 0))
         units.append({
                 'unit': unit_names.get(unit, ''),
-                'received': row['received'],
+                'received': received.get(unit, 0),
                 'answered': answered,
                 'to_handle': to_handle,
                 'late': late,
@@ -151,13 +164,12 @@ def compute(year):
     units.sort(key=lambda r: (-r['received'], -r['to_handle'], r['unit']))
 
     # Satisfaction per unit, of the ratings given in the year
-    cursor.execute(*rating.select(
-            rating.unit, rating.value, Count(rating.id),
-            where=(rating.date >= start) & (rating.date < end),
-            group_by=[rating.unit, rating.value]))
-    ratings = defaultdict(Counter)
-    for unit, value, count in cursor:
-        ratings[unit][value] += count
+    ratings = defaultdict(dict)
+    for (unit, value), count in count_by(Rating, [
+                ('date', '>=', start),
+                ('date', '<', end),
+                ], 'unit', 'value').items():
+        ratings[unit][value] = count
     rating_names = names(Unit, ratings)
     satisfaction = []
     for unit, counter in ratings.items():
@@ -165,21 +177,20 @@ def compute(year):
         satisfaction.append({
                 'unit': rating_names.get(unit, ''),
                 'count': count,
-                'values': {v: counter.get(v, 0) for v, _ in RATINGS},
+                'values': {v: counter.get(v, 0) for v in RATING_VALUES},
                 'satisfied_rate': sum(
                     counter.get(v, 0) for v in SATISFIED) / count,
                 })
     satisfaction.sort(key=lambda r: (-r['count'], r['unit']))
 
-    fields, fields_on_time = grouped(ticket.field, Field, on_time=True)
-    channels, channels_on_time = grouped(
-        ticket.channel, Channel, on_time=True)
+    fields, fields_on_time = grouped('field', Field, on_time=True)
+    channels, channels_on_time = grouped('channel', Channel, on_time=True)
     return {
         'year': year,
-        'total': total,
-        'months': [(m, months.get(m, 0)) for m in range(1, 13)],
+        'total': sum(count for _, count in months),
+        'months': months,
         'fields': fields,
-        'units': grouped(ticket.lead_unit, Unit),
+        'units': grouped('lead_unit', Unit),
         'channels': channels,
         'on_time': on_time,
         'fields_on_time': fields_on_time,

@@ -10,7 +10,13 @@ PAKN_PORTAL_RATELIMIT_STORAGE e.g. redis://127.0.0.1:6379,
 PAKN_PORTAL_PROXIES: the number of reverse proxies in front,
 PAKN_PORTAL_HTTPS=1: secure cookies and HSTS).
 Without a secret key, one is generated once and kept in the instance
-folder (var/portal by default)."""
+folder (var/portal by default, PAKN_PORTAL_INSTANCE).
+
+The Babel catalogues are shipped in the package (translations/<lang>/
+LC_MESSAGES/messages.po); they are compiled at start into the instance
+folder (translations/), because an installed package's folder may not be
+writable."""
+import io
 import logging
 import os
 import secrets
@@ -26,10 +32,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 logger = logging.getLogger(__name__)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-# The repository's i18n/portal (the package is installed in editable mode)
-TRANSLATIONS = os.path.normpath(
-    os.path.join(HERE, '..', '..', '..', 'i18n', 'portal'))
+# The .po catalogues of the site, inside the package
+TRANSLATIONS = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), 'translations')
 LANGUAGES = ['vi', 'en']
 
 tryton = Tryton()
@@ -58,7 +63,8 @@ DEFAULTS = {
     'PORTAL_HTTPS': False,
     'BABEL_DEFAULT_LOCALE': 'vi',
     'BABEL_DEFAULT_TIMEZONE': 'Asia/Ho_Chi_Minh',
-    'BABEL_TRANSLATION_DIRECTORIES': TRANSLATIONS,
+    # The compiled catalogues: <instance folder>/translations when None
+    'BABEL_TRANSLATION_DIRECTORIES': None,
     }
 ENVIRONMENT = {
     'PAKN_PORTAL_DATABASE': 'TRYTON_DATABASE',
@@ -92,7 +98,8 @@ SECURITY_HEADERS = {
 
 def create_app(settings=None, instance_path=None):
     app = Flask(__name__, instance_path=instance_path or os.path.abspath(
-            os.environ.get('PAKN_PORTAL_INSTANCE', os.path.join('var', 'portal'))))
+            os.environ.get('PAKN_PORTAL_INSTANCE',
+                os.path.join('var', 'portal'))))
     app.config.update(DEFAULTS)
     for variable, key in ENVIRONMENT.items():
         if os.environ.get(variable):
@@ -113,7 +120,11 @@ def create_app(settings=None, instance_path=None):
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    compile_catalogues(app.config['BABEL_TRANSLATION_DIRECTORIES'])
+    if not app.config['BABEL_TRANSLATION_DIRECTORIES']:
+        app.config['BABEL_TRANSLATION_DIRECTORIES'] = os.path.join(
+            app.instance_path, 'translations')
+    compile_catalogues(
+        TRANSLATIONS, app.config['BABEL_TRANSLATION_DIRECTORIES'])
     Babel(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -124,9 +135,12 @@ def create_app(settings=None, instance_path=None):
     def default_context():
         return {'language': select_locale(), 'company': None}
 
-    from . import views
-    app.register_blueprint(views.blueprint)
-    views.register_filters(app)
+    # one blueprint per area (templates/<area>/), common holds the shared
+    # helpers, the filters and the pages of no area
+    from . import answers, common, statistics, submit, suggestions, track
+    common.init_app(app)
+    for area in [submit, track, answers, statistics, suggestions]:
+        app.register_blueprint(area.blueprint)
 
     app.after_request(security_headers)
     register_errors(app)
@@ -148,27 +162,32 @@ def instance_secret(path):
         return key
 
 
-def compile_catalogues(directory):
-    """Compile the .po catalogues into the .mo files Flask-Babel reads,
-    when they are missing or older"""
+def compile_catalogues(source, target):
+    """Compile the .po catalogues of source into the .mo files Flask-Babel
+    reads in target (same layout), rewriting those that differ"""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
-    if not os.path.isdir(directory):
-        return
-    for language in os.listdir(directory):
-        folder = os.path.join(directory, language, 'LC_MESSAGES')
-        po = os.path.join(folder, 'messages.po')
-        mo = os.path.join(folder, 'messages.mo')
+    for language in sorted(os.listdir(source)):
+        po = os.path.join(source, language, 'LC_MESSAGES', 'messages.po')
         if not os.path.isfile(po):
-            continue
-        if (os.path.isfile(mo)
-                and os.path.getmtime(mo) >= os.path.getmtime(po)):
             continue
         with open(po, 'rb') as file:
             catalogue = read_po(file, locale=language)
+        compiled = io.BytesIO()
+        write_mo(compiled, catalogue)
+        folder = os.path.join(target, language, 'LC_MESSAGES')
+        mo = os.path.join(folder, 'messages.mo')
+        try:
+            with open(mo, 'rb') as file:
+                if file.read() == compiled.getvalue():
+                    continue
+        except FileNotFoundError:
+            pass
+        os.makedirs(folder, exist_ok=True)
+        # several workers may start at once: each replaces the file whole
         tmp = f'{mo}.{os.getpid()}'
         with open(tmp, 'wb') as file:
-            write_mo(file, catalogue)
+            file.write(compiled.getvalue())
         os.replace(tmp, mo)
 
 

@@ -8,13 +8,21 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.pakn_helpdesk.exceptions import TicketRoleError
 from trytond.modules.pakn_helpdesk.tests.vietnamese import (
-    load_vietnamese, missing_translations)
-from trytond.modules.pakn_portal.exceptions import FollowUpError, RatingError
+    load_vietnamese,
+    missing_translations,
+)
 from trytond.modules.pakn_portal.exceptions import (
-    SubmissionError, UploadError)
-from trytond.modules.pakn_portal.portal import mask_name
+    FollowUpError,
+    RatingError,
+    SubmissionError,
+    UploadError,
+)
 from trytond.modules.pakn_portal.publication import (
-    fold, make_title, slugify)
+    fold,
+    make_title,
+    mask_name,
+    slugify,
+)
 from trytond.modules.pakn_portal.upload import detect, safe_name
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -103,8 +111,10 @@ class PortalTestCase(ModuleTestCase):
 
     def test_fold_slug_title(self):
         "Text is folded for search and slugs; titles cut at a word"
-        self.assertEqual(fold("Đường NGẬP ở Hòa Khánh"), "duong ngap o hoa khanh")
-        self.assertEqual(slugify("Đèn chiếu sáng <hỏng>!"), "den-chieu-sang-hong")
+        self.assertEqual(
+            fold("Đường NGẬP ở Hòa Khánh"), "duong ngap o hoa khanh")
+        self.assertEqual(
+            slugify("Đèn chiếu sáng <hỏng>!"), "den-chieu-sang-hong")
         self.assertEqual(slugify("!!!"), "phan-anh")
         self.assertEqual(make_title("Cống tắc. Nước tràn vào nhà."),
             "Cống tắc.")

@@ -12,7 +12,11 @@ from trytond.modules.pakn_helpdesk.tests.vietnamese import load_vietnamese
 from trytond.modules.pakn_portal.exceptions import RedactionError
 from trytond.modules.pakn_portal.publication import slugify
 from trytond.modules.pakn_portal.redaction import (
-    MASK_TOKEN, find_personal_data, mask, masked_spans)
+    MASK_TOKEN,
+    find_personal_data,
+    mask,
+    masked_spans,
+)
 from trytond.modules.pakn_portal.tests import test_module
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction

@@ -4,8 +4,11 @@
 import unicodedata
 import unittest
 
-from trytond.modules.pakn_portal.portal import mask_name
-from trytond.modules.pakn_portal.publication import fold, query_words
+from trytond.modules.pakn_portal.publication import (
+    fold,
+    mask_name,
+    query_words,
+)
 from trytond.modules.pakn_portal.upload import safe_name
 
 
