@@ -1,11 +1,14 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""What the benchmarks share: a PostgreSQL database with the modules, and
-what they say of the machine they ran on."""
+"""What the benchmarks share: a PostgreSQL database with the modules,
+what they say of the machine they ran on, and the file of their results."""
 import os
 import platform
 import subprocess
 import sys
+
+RESULTS = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), 'RESULTS.md')
 
 
 def machine():
@@ -49,3 +52,22 @@ def create_database(uri, database, modules, tmp):
             '--activate-dependencies'],
         input='\n', text=True, env=env, check=True, capture_output=True)
     return env
+
+
+def write_results(title, lines):
+    """Write lines, a section of bench/RESULTS.md ("## title ..." and its
+    text), in place of the section whose title starts with title; the other
+    sections are kept, a new one goes last"""
+    content = "# Benchmarks\n"
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as fp:
+            content = fp.read()
+    head, *sections = content.split('\n## ')
+    blocks = [head.strip('\n')] + ['## ' + s.strip('\n') for s in sections]
+    mine = [i for i, b in enumerate(blocks) if b.startswith('## ' + title)]
+    blocks = [b for b in blocks if not b.startswith('## ' + title)]
+    blocks.insert(mine[0] if mine else len(blocks),
+        '\n'.join(lines).strip('\n'))
+    with open(RESULTS, 'w') as fp:
+        fp.write('\n\n'.join(blocks) + '\n')
+    print("written to bench/RESULTS.md")

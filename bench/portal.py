@@ -49,7 +49,6 @@ import math
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -58,7 +57,7 @@ import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
-from common import create_database, machine, pg_version
+from common import create_database, machine, pg_version, write_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -627,13 +626,17 @@ def _setup_organisation(pool):
 def load(pool, database, cases, units, rng):
     """Insert the published cases and the private ones, their events and
     the public rows, with COPY; return the seconds it took"""
-    import psycopg
-    from trytond.modules.pakn_helpdesk.configuration import ANSWER_TEMPLATE
-    from trytond.modules.pakn_portal.portal import mask_name
-    from trytond.modules.pakn_portal.publication import (
-        FTS_INDEX, make_title)
-    from trytond.transaction import Transaction
     from string import Template
+
+    import psycopg
+
+    from trytond.modules.pakn_helpdesk.configuration import ANSWER_TEMPLATE
+    from trytond.modules.pakn_portal.publication import (
+        FTS_INDEX,
+        make_title,
+        mask_name,
+    )
+    from trytond.transaction import Transaction
     begin = time.perf_counter()
     with Transaction().start(database, 0, readonly=True):
         Channel = pool.get('pakn.channel')
@@ -821,14 +824,14 @@ def list_args(query, units, fields_, channels, today):
 
 def search_args(args, timezone):
     "The arguments of portal_search for the list page's arguments"
-    from trytond.modules.pakn_portal.site.views import local_midnight_utc
+    from trytond.modules.pakn_helpdesk.common import to_utc
     page = int(args.get('trang', 1))
     date_from = date_to = None
     if 'tu_ngay' in args:
-        date_from = local_midnight_utc(
-            dt.date.fromisoformat(args['tu_ngay']), timezone)
+        # the local midnights of the days
+        date_from = to_utc(dt.date.fromisoformat(args['tu_ngay']), timezone)
     if 'den_ngay' in args:
-        date_to = local_midnight_utc(dt.date.fromisoformat(args['den_ngay'])
+        date_to = to_utc(dt.date.fromisoformat(args['den_ngay'])
             + dt.timedelta(days=1), timezone)
     return {
         'text': args.get('q'),
@@ -865,6 +868,7 @@ def text_condition():
 def matches(database, calls_by_query):
     "The number of rows each distinct query matches"
     import psycopg
+
     from trytond.modules.pakn_portal.publication import query_words
     counts = {}
     with psycopg.connect(URI, dbname=database) as conn:
@@ -893,6 +897,7 @@ def matches(database, calls_by_query):
 def explain(database, text, filters=None):
     "The plan of portal_search's query for text (EXPLAIN ANALYZE)"
     import psycopg
+
     from trytond.modules.pakn_portal.publication import query_words
     words = query_words(text)
     conditions, params = [], []
@@ -914,6 +919,7 @@ def check_duong_ngap(pool, database):
     """Compare what portal_search finds for "duong ngap" with the rows
     whose folded text has words starting with duong and ngap"""
     import psycopg
+
     from trytond.modules.pakn_portal.publication import fold
     from trytond.transaction import Transaction
     word = re.compile(r'\w+')
@@ -988,16 +994,16 @@ def measure_similar(pool, database, texts, timeout):
 
 
 def measure_unit_choices(database, app, count=20):
-    """Time the list page's choices of units (views.choices of pakn.unit), the
+    """Time the list page's choices of units (common.choices of pakn.unit), the
     part of the page that does not depend on the query"""
-    from trytond.modules.pakn_portal.site import views
+    from trytond.modules.pakn_portal.site import common
     from trytond.transaction import Transaction
     times = []
     with app.app_context():
         for _ in range(count + 2):
             with Transaction().start(database, 0, readonly=True):
                 begin = time.perf_counter()
-                views.choices("pakn.unit")
+                common.choices("pakn.unit")
                 times.append((time.perf_counter() - begin) * 1000)
     return times[2:]
 
@@ -1046,6 +1052,7 @@ def measure_submit_http(app, forms, threads=2):
     """POST the forms over HTTP from threads against werkzeug's threaded
     server on loopback; return (elapsed seconds, latencies in ms)"""
     import logging
+
     from werkzeug.serving import make_server
     logging.getLogger('werkzeug').setLevel(logging.WARNING)
     server = make_server('127.0.0.1', 0, app, threaded=True)
@@ -1154,22 +1161,6 @@ def brief(plan, count=10):
         for line in plan if not skip.match(line)][:count]
 
 
-def write_results(lines):
-    path = os.path.join(ROOT, 'bench', 'RESULTS.md')
-    content = "# Benchmarks\n"
-    if os.path.exists(path):
-        with open(path) as fp:
-            content = fp.read()
-    marker = '\n## '
-    parts = content.split(marker)
-    kept = [parts[0].rstrip('\n') + '\n'] + [
-        marker.lstrip('\n') + p.rstrip('\n') + '\n' for p in parts[1:]
-        if not p.startswith(SECTION)]
-    with open(path, 'w') as fp:
-        fp.write('\n'.join(kept + ['\n'.join(lines)]))
-    print("written to bench/RESULTS.md")
-
-
 def ms(value):
     return '%.1f' % value
 
@@ -1200,6 +1191,7 @@ def main():
                 ['pakn_helpdesk', 'pakn_sms', 'pakn_portal'], tmp)
             print("database %s created by trytond-admin in %.1f s"
                 % (database, time.perf_counter() - begin))
+        from trytond.modules.pakn_helpdesk.common import zone
         from trytond.pool import Pool
         from trytond.transaction import Transaction
         Pool.start()
@@ -1233,7 +1225,7 @@ def main():
                 for c in pool.get('pakn.channel').search([])}
             fields_ = {f.code: f.id for f in pool.get('pakn.field').search([])}
             timezone = pool.get('pakn.configuration')(1).timezone
-        today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).date()
+        today = dt.datetime.now(zone(timezone)).date()
 
         load_before = os.getloadavg()[0]
         queries = draw_queries(args.queries)
@@ -1251,15 +1243,11 @@ def main():
 
         # b, c, d. The site
         from trytond.modules.pakn_portal.site import create_app
-        translations = os.path.join(tmp, 'i18n')
-        shutil.copytree(os.path.join(ROOT, 'i18n', 'portal'), translations)
         app = create_app({
                 'TRYTON_DATABASE': database,
                 'SECRET_KEY': 'bench-portal-1022',
                 'RATELIMIT_ENABLED': False,
                 'WTF_CSRF_ENABLED': False,
-                # a copy: the site compiles the catalogues it is given
-                'BABEL_TRANSLATION_DIRECTORIES': translations,
                 }, instance_path=os.path.join(tmp, 'instance'))
         client = app.test_client()
         urls = {q: '/cau-tra-loi' + ('?' + urlencode(a) if a else '')
@@ -1381,7 +1369,7 @@ def main():
     for kind in KINDS:
         row("&nbsp;&nbsp;%s" % kind, summary([t for q, t in zip(
                         queries, list_times) if q[0] == kind]))
-    row("&nbsp;&nbsp;of which the choices of units (`views.choices`)",
+    row("&nbsp;&nbsp;of which the choices of units (`common.choices`)",
         summary(units_times))
     row("c. detail `GET /cau-tra-loi/<id>` (301)", summary(redirect_times))
     row("c. detail `GET /cau-tra-loi/<id>-<slug>` (200)",
@@ -1468,7 +1456,7 @@ def main():
         ]
     print('\n'.join(lines))
     if not args.no_write:
-        write_results(lines)
+        write_results(SECTION, lines)
     return 0 if met and check['same'] and cards == 20 and gin_used else 1
 
 

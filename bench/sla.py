@@ -26,11 +26,11 @@ import sys
 import tempfile
 import time
 
-from common import create_database, machine, pg_version
+from common import create_database, machine, pg_version, write_results
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 DATABASE = 'bench_pakn_sla'
+SECTION = 'SLA engine'
 URI = os.environ.get(
     'TRYTOND_DATABASE_URI', 'postgresql://postgres@127.0.0.1:5432/')
 DUE = 1000
@@ -249,9 +249,7 @@ def main():
     small, large = (times[s] for s in SIZES)
     ratio = large / small
     lines = [
-        "# Benchmarks",
-        "",
-        "## SLA engine (`make bench-sla`)",
+        "## %s (`make bench-sla`)" % SECTION,
         "",
         "Command: `make bench-sla` (runs `.venv/bin/python bench/sla.py`)  ",
         "Machine: %s; PostgreSQL %s  " % (machine(), pg_version(URI)),
@@ -295,18 +293,7 @@ def main():
         "deadline is then checked due where a fresh count puts it.",
         "",
         ]
-    path = os.path.join(ROOT, 'bench', 'RESULTS.md')
-    other = ''
-    if os.path.exists(path):
-        with open(path) as fp:
-            content = fp.read()
-        marker = '\n## '
-        parts = content.split(marker)
-        other = ''.join(marker + p for p in parts[1:]
-            if not p.startswith('SLA engine'))
-    with open(path, 'w') as fp:
-        fp.write('\n'.join(lines) + other)
-    print("written to bench/RESULTS.md")
+    write_results(SECTION, lines)
     ok = (rate >= 100_000 and small <= 5 and large <= 5
         and abs(ratio - 1) <= 0.2
         and all(r < 1 for e in edits.values() for r, _, _ in e.values()))

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Create the demo database of the 1022 hotline back office.
 
-Recreate the SQLite database from scratch, activate pakn_helpdesk, set up
-Vietnamese, then load units, staff and 40 cases, each driven through its
-workflow by proteus as the users would, pressing each button as the user
-whose role it is (see pakn_helpdesk/tests/scenario_ticket_life.rst).
+Recreate the SQLite database from scratch, activate pakn_helpdesk, pakn_sms
+and pakn_portal, set up Vietnamese, then load units, staff and 40 cases,
+each driven through its workflow by proteus as the users would, pressing
+each button as the user whose role it is (see
+pakn_helpdesk/tests/scenario_ticket_life.rst).
 
 Usage: python data/demo.py --database pakn_demo --config trytond.conf
 """
@@ -34,34 +35,20 @@ DISTRICT = "huyện Đồng Hòa"
 
 # code, name, kind, parent code, phone, email, address
 UNITS = [
-    ('VP', "Văn phòng UBND tỉnh", 'province_office', None, '0218 3852 001',
-        'vpubnd@hoabinhxanh.gov.vn', f"Số 1 đường Trần Hưng Đạo, phường Hồng Hà, {CITY}"),
-    ('SXD', "Sở Xây dựng", 'department', None, '0218 3852 120',
-        'sxd@hoabinhxanh.gov.vn', f"Số 15 đường Lê Lợi, phường Hồng Hà, {CITY}"),
-    ('SYT', "Sở Y tế", 'department', None, '0218 3852 230',
-        'syt@hoabinhxanh.gov.vn', f"Số 2 đường Nguyễn Trãi, phường Tân Thịnh, {CITY}"),
-    ('STNMT', "Sở Tài nguyên và Môi trường", 'department', None, '0218 3852 340',
-        'stnmt@hoabinhxanh.gov.vn', f"Số 8 đường An Dương Vương, phường Tân Thịnh, {CITY}"),
-    ('SGTVT', "Sở Giao thông vận tải", 'department', None, '0218 3852 450',
-        'sgtvt@hoabinhxanh.gov.vn', f"Số 30 đường Trần Phú, phường Hồng Hà, {CITY}"),
-    ('LG', "UBND thành phố Lam Giang", 'district', None, '0218 3861 100',
-        'ubnd.lamgiang@hoabinhxanh.gov.vn', f"Số 5 đường Hoàng Văn Thụ, phường Tân Thịnh, {CITY}"),
-    ('LG-HH', "UBND phường Hồng Hà", 'commune', 'LG', '0218 3861 210',
-        'hongha.lamgiang@hoabinhxanh.gov.vn', f"Số 40 phố Hồng Hà, phường Hồng Hà, {CITY}"),
-    ('LG-TT', "UBND phường Tân Thịnh", 'commune', 'LG', '0218 3861 320',
-        'tanthinh.lamgiang@hoabinhxanh.gov.vn', f"Số 12 đường Nguyễn Trãi, phường Tân Thịnh, {CITY}"),
-    ('LG-TN', "UBND xã Thống Nhất", 'commune', 'LG', '0218 3861 430',
-        'thongnhat.lamgiang@hoabinhxanh.gov.vn', f"Xóm Đình, xã Thống Nhất, {CITY}"),
-    ('DH', "UBND huyện Đồng Hòa", 'district', None, '0218 3870 100',
-        'ubnd.donghoa@hoabinhxanh.gov.vn', f"Khu 1, thị trấn Đồng Hòa, {DISTRICT}"),
-    ('DH-TT', "UBND thị trấn Đồng Hòa", 'commune', 'DH', '0218 3870 210',
-        'thitran.donghoa@hoabinhxanh.gov.vn', f"Khu 2, thị trấn Đồng Hòa, {DISTRICT}"),
-    ('DH-PL', "UBND xã Phú Lương", 'commune', 'DH', '0218 3870 320',
-        'phuluong.donghoa@hoabinhxanh.gov.vn', f"Xóm Trung, xã Phú Lương, {DISTRICT}"),
-    ('DH-TM', "UBND xã Tân Minh", 'commune', 'DH', '0218 3870 430',
-        'tanminh.donghoa@hoabinhxanh.gov.vn', f"Xóm Chợ, xã Tân Minh, {DISTRICT}"),
-    ('BDT', "Bưu điện tỉnh", 'post_office', None, '0218 3852 999',
-        'buudien@hoabinhxanh.gov.vn', f"Số 10 đường Trần Hưng Đạo, phường Hồng Hà, {CITY}"),
+    ('VP', "Văn phòng UBND tỉnh", 'province_office', None, '0218 3852 001', 'vpubnd@hoabinhxanh.gov.vn', f"Số 1 đường Trần Hưng Đạo, phường Hồng Hà, {CITY}"),
+    ('SXD', "Sở Xây dựng", 'department', None, '0218 3852 120', 'sxd@hoabinhxanh.gov.vn', f"Số 15 đường Lê Lợi, phường Hồng Hà, {CITY}"),
+    ('SYT', "Sở Y tế", 'department', None, '0218 3852 230', 'syt@hoabinhxanh.gov.vn', f"Số 2 đường Nguyễn Trãi, phường Tân Thịnh, {CITY}"),
+    ('STNMT', "Sở Tài nguyên và Môi trường", 'department', None, '0218 3852 340', 'stnmt@hoabinhxanh.gov.vn', f"Số 8 đường An Dương Vương, phường Tân Thịnh, {CITY}"),
+    ('SGTVT', "Sở Giao thông vận tải", 'department', None, '0218 3852 450', 'sgtvt@hoabinhxanh.gov.vn', f"Số 30 đường Trần Phú, phường Hồng Hà, {CITY}"),
+    ('LG', "UBND thành phố Lam Giang", 'district', None, '0218 3861 100', 'ubnd.lamgiang@hoabinhxanh.gov.vn', f"Số 5 đường Hoàng Văn Thụ, phường Tân Thịnh, {CITY}"),
+    ('LG-HH', "UBND phường Hồng Hà", 'commune', 'LG', '0218 3861 210', 'hongha.lamgiang@hoabinhxanh.gov.vn', f"Số 40 phố Hồng Hà, phường Hồng Hà, {CITY}"),
+    ('LG-TT', "UBND phường Tân Thịnh", 'commune', 'LG', '0218 3861 320', 'tanthinh.lamgiang@hoabinhxanh.gov.vn', f"Số 12 đường Nguyễn Trãi, phường Tân Thịnh, {CITY}"),
+    ('LG-TN', "UBND xã Thống Nhất", 'commune', 'LG', '0218 3861 430', 'thongnhat.lamgiang@hoabinhxanh.gov.vn', f"Xóm Đình, xã Thống Nhất, {CITY}"),
+    ('DH', "UBND huyện Đồng Hòa", 'district', None, '0218 3870 100', 'ubnd.donghoa@hoabinhxanh.gov.vn', f"Khu 1, thị trấn Đồng Hòa, {DISTRICT}"),
+    ('DH-TT', "UBND thị trấn Đồng Hòa", 'commune', 'DH', '0218 3870 210', 'thitran.donghoa@hoabinhxanh.gov.vn', f"Khu 2, thị trấn Đồng Hòa, {DISTRICT}"),
+    ('DH-PL', "UBND xã Phú Lương", 'commune', 'DH', '0218 3870 320', 'phuluong.donghoa@hoabinhxanh.gov.vn', f"Xóm Trung, xã Phú Lương, {DISTRICT}"),
+    ('DH-TM', "UBND xã Tân Minh", 'commune', 'DH', '0218 3870 430', 'tanminh.donghoa@hoabinhxanh.gov.vn', f"Xóm Chợ, xã Tân Minh, {DISTRICT}"),
+    ('BDT', "Bưu điện tỉnh", 'post_office', None, '0218 3852 999', 'buudien@hoabinhxanh.gov.vn', f"Số 10 đường Trần Hưng Đạo, phường Hồng Hà, {CITY}"),
     ]
 
 # login, full name, roles, focal point of, leader of
@@ -370,12 +357,15 @@ LATE = {i for i, c in enumerate(CASES)
 
 def received_times(rng, now):
     "Return the received_at of each case (naive UTC), older for later states"
+    from trytond.modules.pakn_helpdesk.common import DEFAULT_TIMEZONE, to_utc
     times, keys = {}, {c['key']: i for i, c in enumerate(CASES) if 'key' in c}
     for i, case in enumerate(CASES):
         if 'dup' not in case:
             day = now.date() - dt.timedelta(days=rng.randint(*AGE[case['t']]))
-            # office hours in Vietnam, 7:30 to 17:30 (UTC+7)
-            times[i] = dt.datetime.combine(day, dt.time(0, 30)) + dt.timedelta(
+            # office hours in Vietnam, 7:30 to 17:30
+            opening = to_utc(
+                dt.datetime.combine(day, dt.time(7, 30)), DEFAULT_TIMEZONE)
+            times[i] = opening + dt.timedelta(
                 seconds=rng.randint(0, 10 * 3600))
     for i, case in enumerate(CASES):
         if 'dup' in case:
@@ -565,8 +555,9 @@ class Driver:
 
 def drive_cases(config, units, users):
     "Create the cases, oldest first, and bring each to its target state"
+    from trytond.modules.pakn_helpdesk.common import UTC
     rng = random.Random(SEED)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     times = received_times(rng, now)
     driver = Driver(config, units, users, rng)
     for i in sorted(times, key=times.get):

@@ -4,6 +4,7 @@ import contextvars
 import datetime as dt
 import unicodedata
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -22,6 +23,14 @@ REGION = 'VN'
 # the tags) and lone surrogates (Cs), which no database encoding stores
 REMOVED_CATEGORIES = {'Cc', 'Cf', 'Cs'}
 KEPT_CONTROLS = {'\n', '\t'}
+# Characters without a decomposition into a letter and marks
+_FOLD = str.maketrans({
+        'đ': 'd', 'Đ': 'D',
+        '–': '-', '—': '-', '‘': "'", '’': "'", '“': '"', '”': '"',
+        '…': '...', '\u00a0': ' ',
+        })
+UTC = dt.timezone.utc
+DEFAULT_TIMEZONE = 'Asia/Ho_Chi_Minh'
 
 
 def normalize_phone(value):
@@ -77,6 +86,55 @@ def normalize_text(value):
         if c in KEPT_CONTROLS
         or unicodedata.category(c) not in REMOVED_CATEGORIES)
     return unicodedata.normalize('NFC', value)
+
+
+def strip_diacritics(text):
+    """The text without its diacritics, its case kept: "Đường NGẬP" gives
+    "Duong NGAP" (SMS in GSM 7-bit, ASCII file names).
+
+    The text is normalised first, so NFC and NFD give the same; the
+    compatibility forms fold too (NFKD: "ﬁ" gives "fi")."""
+    text = normalize_text(text or '').translate(_FOLD)
+    text = unicodedata.normalize('NFKD', text)
+    return unicodedata.normalize('NFC', ''.join(
+            c for c in text if not unicodedata.combining(c)))
+
+
+def fold(text):
+    """The text lower-cased without its diacritics: "Đường NGẬP" gives
+    "duong ngap" (searches on SQLite, the words of a query, slugs,
+    comparisons of what citizens typed)"""
+    return strip_diacritics(text).lower()
+
+
+def zone(name=None):
+    """The ZoneInfo of the timezone name, or of the province's
+    (pakn.configuration) when name is None"""
+    if name is None:
+        from trytond.pool import Pool
+        name = Pool().get('pakn.configuration')(1).timezone
+    return name if isinstance(name, ZoneInfo) else ZoneInfo(
+        name or DEFAULT_TIMEZONE)
+
+
+def to_local(instant, timezone=None):
+    """The naive UTC instant (how the database stores them) as an aware
+    datetime in timezone (a name or a ZoneInfo; the province's when None)"""
+    if instant is None:
+        return None
+    return instant.replace(tzinfo=UTC).astimezone(zone(timezone))
+
+
+def to_utc(local, timezone=None):
+    """The naive UTC instant of local: an aware datetime, a naive one read
+    in timezone (the province's when None), or a date (its midnight)"""
+    if local is None:
+        return None
+    if not isinstance(local, dt.datetime):
+        local = dt.datetime.combine(local, dt.time())
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=zone(timezone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def normalize_contact_values(values, phone_fields=(), email_fields=()):

@@ -1,9 +1,14 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import string
+
+from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
+from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Id
 
+from .common import DEFAULT_TIMEZONE
 from .model import IntegrityMixin
 
 # KH2022 Annex I, with the answering unit named instead of
@@ -57,6 +62,10 @@ class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
     attachments_line = fields.Char(
         "Attachments Line", required=True,
         help="The line listing the evidence: ${names}.")
+    tracking_url = fields.Char(
+        "Tracking Link",
+        help="The public page of a case, sent to the citizen: ${code} is "
+        "its tracking code.")
 
     @staticmethod
     def default_hotline_name():
@@ -64,7 +73,7 @@ class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
 
     @staticmethod
     def default_timezone():
-        return 'Asia/Ho_Chi_Minh'
+        return DEFAULT_TIMEZONE
 
     @staticmethod
     def default_code_prefix():
@@ -79,6 +88,25 @@ class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
         return ATTACHMENTS_LINE
 
     @classmethod
+    def validate_fields(cls, records, field_names):
+        super().validate_fields(records, field_names)
+        for record in records:
+            if record.tracking_url:
+                try:
+                    record.get_tracking_link('X')
+                except (KeyError, ValueError):
+                    raise ValidationError(gettext(
+                            'pakn_helpdesk.msg_tracking_url',
+                            url=record.tracking_url))
+
+    def get_tracking_link(self, code):
+        """The address of the public page of the case of the code, '' when
+        no tracking link is set (pakn.ticket get_tracking_link)"""
+        if not self.tracking_url:
+            return ''
+        return string.Template(self.tracking_url).substitute(code=code)
+
+    @classmethod
     def on_modification(cls, mode, records, field_names=None):
         super().on_modification(mode, records, field_names=field_names)
         if mode == 'write' and 'calendar' in field_names:
@@ -88,27 +116,23 @@ class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
 
     @classmethod
     def default_calendar(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('pakn_helpdesk', 'calendar_province')
-        except KeyError:
-            return None
+        return _data_id('calendar_province')
 
     @classmethod
     def default_sla_profile(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('pakn_helpdesk', 'sla_profile_kh2022')
-        except KeyError:
-            return None
+        return _data_id('sla_profile_kh2022')
 
     @classmethod
     def default_ticket_sequence(cls):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        try:
-            return ModelData.get_id('pakn_helpdesk', 'sequence_ticket')
-        except KeyError:
-            return None
+        return _data_id('sequence_ticket')
+
+
+def _data_id(xml_id):
+    """The id of the record of the module's data named xml_id; None while
+    the module's data is not loaded yet"""
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    try:
+        return ModelData.get_id('pakn_helpdesk', xml_id)
+    except KeyError:
+        return None

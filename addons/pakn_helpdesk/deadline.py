@@ -25,11 +25,20 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .common import now
 from .exceptions import ExtensionError, TicketWorkflowError
 from .lifecycle import (
-    CLOSED_STATES, DELIVERING_EVENTS, ENDING_EVENTS, OPEN_STATES,
-    STAGE_EVENTS)
+    CLOSED_STATES,
+    DELIVERING_EVENTS,
+    ENDING_EVENTS,
+    OPEN_STATES,
+    STAGE_EVENTS,
+)
 from .model import IntegrityMixin
 from .sla import (
-    DURATION_UNITS, EXPIRY_ACTIONS, ROLES, add_duration, remaining_duration)
+    DURATION_UNITS,
+    EXPIRY_ACTIONS,
+    ROLES,
+    add_duration,
+    remaining_duration,
+)
 
 STATES = [
     ('running', "Running"),
@@ -501,45 +510,50 @@ class Deadline(IntegrityMixin, ModelSQL, ModelView):
         return [i for i, in cursor]
 
     @classmethod
+    def _claim_and_apply(cls, ids, values, where, apply):
+        """Claim the rows (see _claim) and call apply with the deadlines
+        this call claimed, as the server: the sweep's own step"""
+        claimed = cls._claim(ids, values, where)
+        if claimed:
+            with without_check_access():
+                apply(cls.browse(claimed))
+
+    @classmethod
     def expire(cls, ids):
         "Mark the deadlines missed and apply their action, once"
-        pool = Pool()
-        Ticket = pool.get('pakn.ticket')
         instant = now()
-        claimed = cls._claim(
+        cls._claim_and_apply(
             ids, {'state': 'missed', 'closed_at': instant, 'late': True},
-            lambda t: (t.state == 'running') & (t.due <= instant))
-        if not claimed:
-            return
-        with without_check_access():
-            deadlines = cls.browse(claimed)
-            by_action = {}
-            for deadline in deadlines:
-                by_action.setdefault(
-                    deadline.action, []).append(deadline)
-            for action, group in by_action.items():
-                Ticket.deadline_expired(
-                    [d.ticket for d in group], action, group)
+            lambda t: (t.state == 'running') & (t.due <= instant),
+            cls._apply_actions)
+
+    @classmethod
+    def _apply_actions(cls, deadlines):
+        "Apply the action of the missed deadlines, those of an action at once"
+        Ticket = Pool().get('pakn.ticket')
+        for action in dict.fromkeys(d.action for d in deadlines):
+            group = [d for d in deadlines if d.action == action]
+            Ticket.deadline_expired([d.ticket for d in group], action, group)
 
     @classmethod
     def remind(cls, ids):
         "Remind the responsible of the deadlines, once"
-        pool = Pool()
-        Ticket = pool.get('pakn.ticket')
         instant = now()
-        claimed = cls._claim(
+        cls._claim_and_apply(
             ids, {'reminded': True},
             lambda t: (t.state == 'running')
-            & Equal(t.reminded, Literal(False)) & (t.remind_at <= instant))
-        if not claimed:
-            return
-        with without_check_access():
-            deadlines = cls.browse(claimed)
-            for deadline in deadlines:
-                Ticket.write_events(
-                    [deadline.ticket], 'reminder', deadline.ticket.state,
-                    note=deadline.stage.name,
-                    unit=deadline.unit.id if deadline.unit else None)
+            & Equal(t.reminded, Literal(False)) & (t.remind_at <= instant),
+            cls._send_reminders)
+
+    @classmethod
+    def _send_reminders(cls, deadlines):
+        "Write the reminder of each deadline in the history of its case"
+        Ticket = Pool().get('pakn.ticket')
+        for deadline in deadlines:
+            Ticket.write_events(
+                [deadline.ticket], 'reminder', deadline.ticket.state,
+                note=deadline.stage.name,
+                unit=deadline.unit.id if deadline.unit else None)
 
 
 class DeadlinePause(IntegrityMixin, ModelSQL, ModelView):
@@ -685,36 +699,35 @@ class Ticket(metaclass=PoolMeta):
         return False
 
     @classmethod
-    def get_late(cls, tickets, name):
+    def _late_query(cls, ticket_ids=None):
+        """The query of the cases (ticket ids) that are late: a row of a
+        final limit of theirs is late; among ticket_ids when given"""
         pool = Pool()
         Deadline = pool.get('pakn.ticket.deadline')
         deadline = Deadline.__table__()
+        where = ((deadline.final == Literal(True))
+            & (deadline.late == Literal(True)))
+        if ticket_ids is not None:
+            where &= reduce_ids(deadline.ticket, ticket_ids)
+        return deadline.select(
+            deadline.ticket, where=where, group_by=[deadline.ticket])
+
+    @classmethod
+    def get_late(cls, tickets, name):
         cursor = Transaction().connection.cursor()
         result = {t.id: False for t in tickets}
         ids = [t.id for t in tickets]
         for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*deadline.select(
-                    deadline.ticket,
-                    where=reduce_ids(deadline.ticket, sub_ids)
-                    & (deadline.final == Literal(True))
-                    & (deadline.late == Literal(True)),
-                    group_by=[deadline.ticket]))
+            cursor.execute(*cls._late_query(sub_ids))
             for ticket_id, in cursor:
                 result[ticket_id] = True
         return result
 
     @classmethod
     def search_late(cls, name, clause):
-        pool = Pool()
-        Deadline = pool.get('pakn.ticket.deadline')
-        deadline = Deadline.__table__()
         _, operator, value = clause
-        late = deadline.select(
-            deadline.ticket,
-            where=(deadline.final == Literal(True))
-            & (deadline.late == Literal(True)))
         positive = (operator == '=') == bool(value)
-        return [('id', 'in' if positive else 'not in', late)]
+        return [('id', 'in' if positive else 'not in', cls._late_query())]
 
     def get_delay_reason_needed(self, name):
         profile = self.sla_profile
@@ -1016,11 +1029,9 @@ class Ticket(metaclass=PoolMeta):
     @ModelView.button
     def report_office(cls, tickets):
         "The hotline sent the urgent case's summary to the office"
-        for ticket in tickets:
-            if ticket.state not in OPEN_STATES or not ticket.urgent:
-                raise TicketWorkflowError(gettext(
-                        'pakn_helpdesk.msg_ticket_not_urgent',
-                        ticket=ticket.rec_name))
+        cls._refuse_if(
+            tickets, lambda t: t.state not in OPEN_STATES or not t.urgent,
+            'msg_ticket_not_urgent')
         cls.write_events(tickets, 'office_reported', None)
 
     @classmethod
@@ -1058,11 +1069,8 @@ class TicketExtend(Wizard):
         Ticket = pool.get('pakn.ticket')
         ticket = self.record
         Ticket._check_unit_role([ticket])
-        reason = (self.start.reason or '').strip()
-        if not reason:
-            raise ExtensionError(gettext(
-                    'pakn_helpdesk.msg_extension_reason',
-                    ticket=ticket.rec_name))
+        reason = ticket.require_text(
+            self.start.reason, 'msg_extension_reason', ExtensionError)
         Ticket.apply_extension(
             ticket, self.start.days or 0, reason,
             complex_=bool(self.start.complex))
@@ -1104,12 +1112,8 @@ class _TicketStepWizard(Wizard):
         return {'ticket': self.record.id}
 
     def _text(self):
-        text = (self.start.text or '').strip()
-        if not text:
-            raise TicketWorkflowError(gettext(
-                    'pakn_helpdesk.msg_ticket_step_text_required',
-                    ticket=self.record.rec_name))
-        return text
+        return self.record.require_text(
+            self.start.text, 'msg_ticket_step_text_required')
 
 
 class TicketRecordFix(_TicketStepWizard):

@@ -181,3 +181,41 @@ def _guard_copy(func):
             Model.check_client_create([default])
         return func(records, default, *args, **kwargs)
     return wrapper
+
+
+class AppendOnlyMixin:
+    """Rows written once, never changed nor removed: events, contributions,
+    ratings, redactions (the history a case is judged by).
+
+    `_append_only_message` is the ir.message of the refusal,
+    `_append_only_error` its exception class; with `_append_only_by_server`
+    only server code adds rows (a client's create is refused too)."""
+    __slots__ = ()
+    _append_only_message = 'pakn_helpdesk.msg_record_append_only'
+    _append_only_error = AccessError
+    _append_only_by_server = False
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if mode in {'write', 'delete'} or (
+                mode == 'create' and external and cls._append_only_by_server):
+            raise cls._append_only_error(gettext(cls._append_only_message))
+
+
+class ServerOnlyMixin:
+    """Records that only server code writes (the public copy of a case,
+    the SMS outbox): every create, write and delete of a client is refused,
+    reading follows the record's access rules.
+
+    `_server_only_message` is the ir.message of the refusal."""
+    __slots__ = ()
+    _server_only_message = 'pakn_helpdesk.msg_record_server_only'
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if external:
+            raise AccessError(gettext(cls._server_only_message))

@@ -1,7 +1,13 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
+    DeactivableMixin,
+    ModelSQL,
+    ModelView,
+    Unique,
+    fields,
+    sequence_ordered,
+)
 
 from .model import IntegrityMixin
 

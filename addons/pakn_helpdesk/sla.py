@@ -5,14 +5,21 @@
 A profile lists the stages a case goes through with their durations, the
 clock they count on, the event that starts them, the event that meets them
 and what happens when they expire; plus the extension (reschedule) policy,
-the rating scale and an urgent track. The presets of data/sla_*.xml cite the
-article each figure comes from."""
+the rating scale and an urgent track. The presets of data/sla_profiles.xml
+cite the article each figure comes from (doc/regulations.rst lists them
+with the reading of each ambiguous one)."""
 import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
-    sequence_ordered)
+    DeactivableMixin,
+    Index,
+    ModelSQL,
+    ModelView,
+    Unique,
+    fields,
+    sequence_ordered,
+)
 from trytond.pyson import Eval
 
 from .common import search_code_or_name
@@ -261,8 +268,6 @@ class Stage(IntegrityMixin, sequence_ordered(), ModelSQL, ModelView):
         OPTIONAL_EVENTS, "Reopened at", sort=False,
         help="The event that undoes the meeting of the deadline (e.g. a "
         "send-back): it runs again to its due instant.")
-    sms = fields.Boolean(
-        "SMS", help="The hand-over of this stage is announced by SMS.")
     reminder_before = fields.Float(
         "Reminder before", digits=(4, 2),
         help="Hours before expiry at which the responsible is reminded.")
@@ -287,10 +292,6 @@ class Stage(IntegrityMixin, sequence_ordered(), ModelSQL, ModelView):
     @staticmethod
     def default_duration_unit():
         return 'working_hour'
-
-    @staticmethod
-    def default_sms():
-        return False
 
     @staticmethod
     def default_final():

@@ -3,23 +3,32 @@
 import datetime as dt
 import secrets
 from string import Template
-from zoneinfo import ZoneInfo
 
 from trytond.i18n import gettext
 from trytond.model import (
-    Index, ModelSQL, ModelStorage, ModelView, Unique, Workflow, fields)
+    Index,
+    ModelSQL,
+    ModelStorage,
+    ModelView,
+    Unique,
+    Workflow,
+    fields,
+)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .common import normalize_contact_values, now
+from .common import normalize_contact_values, now, to_local
 from .exceptions import (
-    EventModificationError, TicketRoleError, TicketValidationError,
-    TicketWorkflowError)
+    EventModificationError,
+    TicketRoleError,
+    TicketValidationError,
+    TicketWorkflowError,
+)
 from .lifecycle import EVENT_TYPES, OPEN_STATES, STATES
-from .model import IntegrityMixin
+from .model import AppendOnlyMixin, IntegrityMixin
 
 # Letters and digits that cannot be confused when read over the phone
 CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
@@ -498,8 +507,7 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
         if profile_id != configured.id:
             return values
         received_at = values.get('received_at') or now()
-        date = received_at.replace(tzinfo=dt.timezone.utc).astimezone(
-            ZoneInfo(Configuration(1).timezone)).date()
+        date = to_local(received_at, Configuration(1).timezone).date()
         with without_check_access():
             profile = Profile(profile_id).valid_on(date)
         if profile.id != profile_id:
@@ -512,9 +520,7 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         Configuration = pool.get('pakn.configuration')
         config = Configuration(1)
-        received_at = received_at or now()
-        local = received_at.replace(tzinfo=dt.timezone.utc).astimezone(
-            ZoneInfo(config.timezone))
+        local = to_local(received_at or now(), config.timezone)
         with without_check_access():
             number = config.ticket_sequence.get()
         random_part = ''.join(
@@ -618,6 +624,14 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
             attachments=attachments)
         return text.rstrip() + '\n'
 
+    def get_tracking_link(self):
+        """The address of the public page where the submitter follows the
+        case, sent to them (SMS), '' without one: the configuration's
+        tracking link, whose default the portal provides"""
+        pool = Pool()
+        Configuration = pool.get('pakn.configuration')
+        return Configuration(1).get_tracking_link(self.code or '')
+
     # Queue
 
     def get_is_mine(self, name):
@@ -709,23 +723,40 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
         for _, name in sorted(cls.event_reactions):
             getattr(cls, name)(tickets, events)
 
+    def require_text(self, text, message, error=TicketWorkflowError):
+        """Return the text a step of the case needs (a reason, a
+        contribution) stripped; refuse the step without it (error with the
+        message of pakn_helpdesk named message)"""
+        text = (text or '').strip()
+        if not text:
+            raise error(gettext(
+                    'pakn_helpdesk.%s' % message, ticket=self.rec_name))
+        return text
+
     @classmethod
-    def _require(cls, tickets, field_name, message):
+    def _refuse_if(cls, tickets, refused, message):
+        """Refuse the step (TicketWorkflowError with the message of
+        pakn_helpdesk named message) on the first of the cases for which
+        refused(case) is true"""
         for ticket in tickets:
-            value = getattr(ticket, field_name)
-            if isinstance(value, str):
-                value = value.strip()
-            if not value:
+            if refused(ticket):
                 raise TicketWorkflowError(gettext(
                         'pakn_helpdesk.%s' % message, ticket=ticket.rec_name))
 
     @classmethod
+    def _require(cls, tickets, field_name, message):
+        "Refuse the step (message) on the cases without a value of field_name"
+        def missing(ticket):
+            value = getattr(ticket, field_name)
+            if isinstance(value, str):
+                value = value.strip()
+            return not value
+        cls._refuse_if(tickets, missing, message)
+
+    @classmethod
     def _check_not_secret(cls, tickets):
-        for ticket in tickets:
-            if ticket.state_secret:
-                raise TicketWorkflowError(gettext(
-                        'pakn_helpdesk.msg_ticket_secret_no_answer',
-                        ticket=ticket.rec_name))
+        cls._refuse_if(
+            tickets, lambda t: t.state_secret, 'msg_ticket_secret_no_answer')
 
     @classmethod
     def _check_unit_role(cls, tickets, role=None):
@@ -772,11 +803,9 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
     def mark_duplicate(cls, tickets):
         cls._require(
             tickets, 'duplicate_of', 'msg_ticket_duplicate_required')
-        for ticket in tickets:
-            if ticket.duplicate_of == ticket:
-                raise TicketWorkflowError(gettext(
-                        'pakn_helpdesk.msg_ticket_duplicate_self',
-                        ticket=ticket.rec_name))
+        cls._refuse_if(
+            tickets, lambda t: t.duplicate_of == t,
+            'msg_ticket_duplicate_self')
         cls.write_events(
             tickets, 'duplicate', 'duplicate',
             note=lambda t: t.duplicate_of.code)
@@ -926,48 +955,42 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
             content=lambda t: t.answer_text)
 
     @classmethod
-    def _check_deliver(cls, tickets):
+    def _deliver(cls, tickets, state, confidential, message):
+        """Deliver the approved answer of the cases, which must all be
+        confidential or not as confidential says (else message): publish it
+        or send it to the submitter only (state, the event's type too)"""
         cls._check_not_secret(tickets)
         if not cls._is_office():
             cls._check_unit_role(tickets, role='leader')
+        cls._refuse_if(
+            tickets, lambda t: bool(t.confidential) != confidential, message)
+        cls.write(tickets, {'answered_at': now()})
+        cls.write_events(tickets, state, state)
 
     @classmethod
     @ModelView.button
     @Workflow.transition('published')
     def publish(cls, tickets):
-        cls._check_deliver(tickets)
-        for ticket in tickets:
-            if ticket.confidential:
-                raise TicketWorkflowError(gettext(
-                        'pakn_helpdesk.msg_ticket_publish_confidential',
-                        ticket=ticket.rec_name))
-        cls.write(tickets, {'answered_at': now()})
-        cls.write_events(tickets, 'published', 'published')
+        cls._deliver(
+            tickets, 'published', False, 'msg_ticket_publish_confidential')
 
     @classmethod
     @ModelView.button
     @Workflow.transition('sent_privately')
     def send_privately(cls, tickets):
-        cls._check_deliver(tickets)
-        for ticket in tickets:
-            if not ticket.confidential:
-                raise TicketWorkflowError(gettext(
-                        'pakn_helpdesk.msg_ticket_private_not_confidential',
-                        ticket=ticket.rec_name))
-        cls.write(tickets, {'answered_at': now()})
-        cls.write_events(tickets, 'sent_privately', 'sent_privately')
+        cls._deliver(
+            tickets, 'sent_privately', True,
+            'msg_ticket_private_not_confidential')
 
     @classmethod
     @ModelView.button
     @Workflow.transition('closed')
     def close(cls, tickets):
-        for ticket in tickets:
-            if ticket.state == 'processing' and not ticket.state_secret:
-                raise TicketWorkflowError(gettext(
-                        'pakn_helpdesk.msg_ticket_close_secret_only',
-                        ticket=ticket.rec_name))
+        cls._refuse_if(
+            tickets,
+            lambda t: t.state == 'processing' and not t.state_secret,
+            'msg_ticket_close_secret_only')
         cls.write_events(tickets, 'closed', 'closed')
-
 
     @classmethod
     @ModelView.button_action('pakn_helpdesk.wizard_ticket_correct_intake')
@@ -992,7 +1015,6 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
-        reason = (reason or '').strip()
         if Transaction().user and not ({
                     ModelData.get_id('pakn_helpdesk', 'group_operator'),
                     ModelData.get_id('pakn_helpdesk', 'group_office'),
@@ -1000,10 +1022,7 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
             raise TicketRoleError(gettext(
                     'pakn_helpdesk.msg_ticket_correction_role',
                     ticket=ticket.rec_name))
-        if not reason:
-            raise TicketWorkflowError(gettext(
-                    'pakn_helpdesk.msg_ticket_correction_reason',
-                    ticket=ticket.rec_name))
+        reason = ticket.require_text(reason, 'msg_ticket_correction_reason')
         if ticket.state not in OPEN_STATES or ticket.state_secret:
             raise TicketWorkflowError(gettext(
                     'pakn_helpdesk.msg_ticket_correction_state',
@@ -1050,10 +1069,7 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
         reason = (reason or '').strip() or None
         if bool(ticket.confidential) == bool(confidential):
             return False
-        if ticket.state_secret:
-            raise TicketWorkflowError(gettext(
-                    'pakn_helpdesk.msg_ticket_secret_no_answer',
-                    ticket=ticket.rec_name))
+        cls._check_not_secret([ticket])
         if confidential:
             cls.write([ticket], {'confidential': True})
             cls.write_events(
@@ -1067,10 +1083,8 @@ class Ticket(IntegrityMixin, Workflow, ModelSQL, ModelView):
             raise TicketWorkflowError(gettext(
                     'pakn_helpdesk.msg_ticket_lower_confidentiality_state',
                     ticket=ticket.rec_name))
-        if not reason:
-            raise TicketWorkflowError(gettext(
-                    'pakn_helpdesk.msg_ticket_lower_confidentiality_reason',
-                    ticket=ticket.rec_name))
+        ticket.require_text(
+            reason, 'msg_ticket_lower_confidentiality_reason')
         cls.write([ticket], {'confidential': False})
         cls.write_events(
             [ticket], 'confidentiality_lowered', None, note=reason)
@@ -1096,9 +1110,11 @@ class TicketCoordinatingUnit(IntegrityMixin, ModelSQL):
                 })
 
 
-class TicketEvent(IntegrityMixin, ModelSQL, ModelView):
+class TicketEvent(AppendOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
     __name__ = 'pakn.ticket.event'
     __string__ = "PAKN Case Event"
+    _append_only_message = 'pakn_helpdesk.msg_event_modify'
+    _append_only_error = EventModificationError
     ticket = fields.Many2One(
         'pakn.ticket', "Case", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -1127,19 +1143,14 @@ class TicketEvent(IntegrityMixin, ModelSQL, ModelView):
             Index(t, (t.ticket, Index.Range()), (t.date, Index.Range())))
         cls._order = [('date', 'ASC'), ('id', 'ASC')]
 
-    @classmethod
-    def check_modification(cls, mode, events, values=None, external=False):
-        super().check_modification(
-            mode, events, values=values, external=external)
-        if mode in {'write', 'delete'}:
-            raise EventModificationError(gettext(
-                    'pakn_helpdesk.msg_event_modify'))
 
-
-class TicketContribution(IntegrityMixin, ModelSQL, ModelView):
+class TicketContribution(
+        AppendOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
     "Contribution of a coordinating unit to the lead unit's answer"
     __name__ = 'pakn.ticket.contribution'
     __string__ = "PAKN Contribution"
+    _append_only_message = 'pakn_helpdesk.msg_contribution_modify'
+    _append_only_error = EventModificationError
     ticket = fields.Many2One(
         'pakn.ticket', "Case", required=True, readonly=True,
         ondelete='RESTRICT')
@@ -1158,14 +1169,6 @@ class TicketContribution(IntegrityMixin, ModelSQL, ModelView):
         cls.__access__.add('ticket')
         cls._sql_indexes.add(Index(t, (t.ticket, Index.Range())))
         cls._order = [('date', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def check_modification(cls, mode, records, values=None, external=False):
-        super().check_modification(
-            mode, records, values=values, external=external)
-        if mode in {'write', 'delete'}:
-            raise EventModificationError(gettext(
-                    'pakn_helpdesk.msg_contribution_modify'))
 
 
 class TicketContribute(Wizard):
@@ -1199,7 +1202,6 @@ class TicketContribute(Wizard):
         ticket = self.record
         user_id = Transaction().user
         unit = self.start.unit
-        content = (self.start.content or '').strip()
         if (ticket.state not in {'forwarded', 'processing', 'waiting_approval'}
                 or ticket.state_secret):
             return 'end'
@@ -1208,10 +1210,8 @@ class TicketContribute(Wizard):
             raise TicketRoleError(gettext(
                     'pakn_helpdesk.msg_ticket_not_coordinating',
                     ticket=ticket.rec_name))
-        if not content:
-            raise TicketWorkflowError(gettext(
-                    'pakn_helpdesk.msg_ticket_contribution_required',
-                    ticket=ticket.rec_name))
+        content = ticket.require_text(
+            self.start.content, 'msg_ticket_contribution_required')
         with without_check_access():
             Contribution.create([{
                         'ticket': ticket.id,

@@ -2,7 +2,14 @@
 # this repository contains the full copyright notices and license terms.
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
+    DeactivableMixin,
+    Index,
+    ModelSQL,
+    ModelView,
+    Unique,
+    fields,
+    tree,
+)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 
@@ -95,11 +102,6 @@ class Unit(
             raise UnitValidationError(gettext(
                     'pakn_helpdesk.msg_unit_supervising_office_unique',
                     unit=offices[0].rec_name))
-
-    @classmethod
-    def get_supervising_office(cls):
-        offices = cls.search([('supervising_office', '=', True)], limit=1)
-        return offices[0] if offices else None
 
     def get_calendar(self):
         "Return the calendar the unit's deadlines count in"

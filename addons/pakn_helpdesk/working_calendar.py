@@ -16,7 +16,6 @@ received at 16:45 with 1 working day is due at 16:45 on the next working day.
 import datetime as dt
 import threading
 from weakref import WeakKeyDictionary
-from zoneinfo import ZoneInfo
 
 import holidays
 from sql import Literal, Null
@@ -24,13 +23,23 @@ from sql import Literal, Null
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
+    DeactivableMixin,
+    Index,
+    ModelSQL,
+    ModelView,
+    Unique,
+    fields,
+)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import (
-    Transaction, inactive_records, without_check_access)
+    Transaction,
+    inactive_records,
+    without_check_access,
+)
 
+from .common import DEFAULT_TIMEZONE, UTC, zone
 from .exceptions import CalendarValidationError
 from .model import IntegrityMixin
 
@@ -44,7 +53,6 @@ WEEKDAYS = [
     ('6', "Sunday"),
     ]
 DAY = dt.timedelta(days=1)
-UTC = dt.timezone.utc
 # The running deadlines a queued task counts again after a calendar change
 RECOMPUTE_BATCH = 1000
 # Per transaction: calendar id → the queued task that recomputes its
@@ -63,10 +71,10 @@ class WorkingTime:
     hours; extra_days maps dates that are worked although the week or the
     holidays say otherwise to their office hours."""
 
-    def __init__(self, weekly, timezone='Asia/Ho_Chi_Minh', country='VN',
+    def __init__(self, weekly, timezone=DEFAULT_TIMEZONE, country='VN',
             days_off=(), extra_days=None, day_length=8 * 3600):
         self.weekly = {d: tuple(sorted(h)) for d, h in weekly.items()}
-        self.tz = ZoneInfo(timezone)
+        self.tz = zone(timezone)
         self.country = country
         self.days_off = set(days_off)
         self.extra_days = dict(extra_days or {})
@@ -117,16 +125,18 @@ class WorkingTime:
         self._days[date] = hours = tuple(hours)
         return hours
 
-    def is_working_day(self, date):
-        return bool(self.hours(date))
+    # _local and _utc are common.to_local and to_utc on the calendar's zone
+    # kept inline: every count of a deadline runs them
 
     def _local(self, instant):
+        "The local date of the naive UTC instant and its seconds in the day"
         local = instant.replace(tzinfo=UTC).astimezone(self.tz)
         return local.date(), (
             local.hour * 3600 + local.minute * 60 + local.second
             + local.microsecond / 1e6)
 
     def _utc(self, date, seconds):
+        "The naive UTC instant of the seconds in the local date"
         local = dt.datetime.combine(date, dt.time(), tzinfo=self.tz)
         local += dt.timedelta(seconds=seconds)
         return local.astimezone(UTC).replace(tzinfo=None)
@@ -205,7 +215,7 @@ class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
 
     @staticmethod
     def default_timezone():
-        return 'Asia/Ho_Chi_Minh'
+        return DEFAULT_TIMEZONE
 
     @staticmethod
     def default_country():
@@ -243,7 +253,7 @@ class Calendar(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
             cls.check_office_hours(calendars, empty=loading)
         for calendar in calendars:
             try:
-                ZoneInfo(calendar.timezone)
+                zone(calendar.timezone)
             except Exception:
                 raise CalendarValidationError(gettext(
                         'pakn_helpdesk.msg_calendar_timezone',

@@ -2,9 +2,16 @@
 # this repository contains the full copyright notices and license terms.
 """The history of each case is a hash chain: rows changed, removed or
 added directly in the database are named by the verifier."""
-from trytond.modules.pakn_helpdesk.audit import (
-    HASH, HEAD, POSITION, PREVIOUS, UNSEALED, ChainBreak, event_digest)
 from trytond import backend
+from trytond.modules.pakn_helpdesk.audit import (
+    HASH,
+    HEAD,
+    POSITION,
+    PREVIOUS,
+    UNSEALED,
+    ChainBreak,
+    event_digest,
+)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction

@@ -8,9 +8,9 @@ off, 1 working day = 8 working hours. Instants below are local times; the
 engine works on naive UTC, as Tryton stores them."""
 import datetime as dt
 import threading
-from contextlib import contextmanager
 import time
 import unittest
+from contextlib import contextmanager
 from unittest.mock import patch
 
 import holidays

@@ -439,8 +439,6 @@ class DeadlineTestCase(ModuleTestCase):
     @with_transaction()
     def test_late_without_sweep(self):
         "A limit passed unnoticed by the sweep is late when the step is done"
-        pool = Pool()
-        Ticket = pool.get('pakn.ticket')
         self.setup_world('DN2017')
         ticket = self.forward(self.new_ticket())
         ticket = self.deliver(ticket, local(2026, 11, 25, 9, 1))
