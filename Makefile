@@ -25,13 +25,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # and `make stop` ends it with the worker processes it forks
 DETACH = $(PY) -c 'import os, sys; os.setsid(); os.execv(sys.argv[1], sys.argv[1:])'
 
-.PHONY: help venv install demo stop test bench-sla bench-portal clean distclean
+.PHONY: help venv install demo stop lint test bench-sla bench-portal clean distclean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo       install, create the $(DEMO_DB) demo database and start it on $(DEMO_URL)"
 	@echo "make stop       stop the demo servers"
-	@echo "make test       run every test suite on SQLite, then on PostgreSQL (TRYTOND_DATABASE_URI)"
+	@echo "make lint       check the Python sources with ruff (the rules of Tryton's flake8 and isort)"
+	@echo "make test       run every test suite on SQLite and on PostgreSQL (TRYTOND_DATABASE_URI)"
 	@echo "make bench-sla  benchmark the deadline engine on PostgreSQL (bench/RESULTS.md)"
 	@echo "make bench-portal  benchmark the portal's search and list on PostgreSQL (bench/RESULTS.md)"
 	@echo "make install    create .venv (Python packages, the modules in editable mode) and install sao"
@@ -132,6 +133,11 @@ stop:
 		fi; \
 		rm -f $$pidfile; \
 	done
+
+# pycodestyle, pyflakes and the order of imports, configured in
+# pyproject.toml ([tool.ruff]) as Tryton configures flake8 and isort
+lint: $(VENV_STAMP)
+	$(VENV)/bin/ruff check .
 
 # Module tests and tests/, on SQLite then on PostgreSQL; with CI=true an
 # unreachable PostgreSQL fails instead of being skipped (see tests/run.py).

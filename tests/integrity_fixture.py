@@ -15,8 +15,7 @@ import sys
 from proteus import Model
 from proteus import config as pconfig
 
-from trytond.modules.pakn_helpdesk.tests.tools import (
-    create_units, create_user)
+from trytond.modules.pakn_helpdesk.tests.tools import create_units, create_user
 
 PASSWORD = 'integrity-test-1022'
 PHONE = '0903123456'

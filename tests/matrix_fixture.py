@@ -16,8 +16,7 @@ import sys
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-from trytond.modules.pakn_helpdesk.tests.tools import (
-    create_units, create_user)
+from trytond.modules.pakn_helpdesk.tests.tools import create_units, create_user
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 

@@ -19,8 +19,7 @@ import sys
 from proteus import Model, Wizard
 from proteus import config as pconfig
 
-from trytond.modules.pakn_helpdesk.tests.tools import (
-    create_units, create_user)
+from trytond.modules.pakn_helpdesk.tests.tools import create_units, create_user
 
 PASSWORD = 'portal-test-1022'
 PHONE = '0912345678'

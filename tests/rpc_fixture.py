@@ -10,8 +10,7 @@ import sys
 from proteus import Model
 from proteus import config as pconfig
 
-from trytond.modules.pakn_helpdesk.tests.tools import (
-    create_units, create_user)
+from trytond.modules.pakn_helpdesk.tests.tools import create_units, create_user
 
 PASSWORD = 'rpc-test-1022'
 

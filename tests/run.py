@@ -32,7 +32,14 @@ ADDONS = os.path.join(ROOT, 'addons')
 CACHE = os.path.join(ROOT, 'var', 'cache')
 LOGS = os.path.join(ROOT, 'var', 'log')
 PG_URI = 'postgresql://postgres@127.0.0.1:5432/'
-PG_DB_NAME = 'test_pakn'
+# Names of this run's databases end with its number, so that runs of other
+# checkouts on the same server (and any other database) are left alone
+RUN = str(os.getpid())
+PG_DB_NAME = 'test_pakn_%s'
+# Activated databases kept as PostgreSQL templates (see pg_cache); those
+# of other sources are dropped once a day old
+PG_TEMPLATE_PREFIX = 'pakn_tpl_'
+STALE = 24 * 3600
 BACKENDS = ['sqlite', 'postgresql']
 __doc__ %= {'pg': PG_URI}
 
@@ -71,8 +78,9 @@ def main():
             uri = os.environ.get('TRYTOND_DATABASE_URI') or PG_URI
             shown = hide_password(uri)
             if not uri.startswith('postgresql:'):
-                summaries.append(f"== postgresql: FAILED, TRYTOND_DATABASE_URI="
-                    f"{shown} is not a postgresql:// URI ==")
+                summaries.append("== postgresql: FAILED, "
+                    f"TRYTOND_DATABASE_URI={shown} is not a postgresql:// "
+                    "URI ==")
                 ok = False
                 continue
             error = prepare_postgresql(uri)
@@ -88,8 +96,9 @@ def main():
                     summaries.append("== postgresql: SKIPPED, server "
                         "unreachable (see the warning above) ==")
                 continue
-            env.update(TRYTOND_DATABASE_URI=uri, DB_NAME=PG_DB_NAME)
-        env['DB_CACHE'] = db_cache(backend)
+            env.update(TRYTOND_DATABASE_URI=uri, DB_NAME=PG_DB_NAME % RUN)
+        env['DB_CACHE'], env['PAKN_TEST_DIGEST'] = db_cache(backend)
+        env['PAKN_TEST_RUN'] = RUN
         runs.append((backend, env))
     if args.serial or len(runs) < 2:
         for backend, env in runs:
@@ -147,14 +156,53 @@ def prepare_postgresql(uri):
         # template1 always exists; the connection is closed before the tests
         with psycopg.connect(uri, dbname='template1', autocommit=True,
                 connect_timeout=5) as connection:
-            connection.execute(
-                f'DROP DATABASE IF EXISTS "{PG_DB_NAME}" WITH (FORCE)')
+            drop_stale_databases(connection)
     except psycopg.Error as exception:
         return str(exception).strip().splitlines()[0]
 
 
+def drop_stale_databases(connection):
+    """Drop the templates and test databases this suite left on the server
+    more than a day ago (runs that were killed, caches of older sources).
+    Other databases, and those of runs still going, are not touched."""
+    import psycopg
+    try:
+        rows = connection.execute(
+            "SELECT datname, extract(epoch FROM now() - "
+            "(pg_stat_file('base/' || oid || '/PG_VERSION')).modification) "
+            "FROM pg_database WHERE datname LIKE %s OR datname LIKE %s",
+            [PG_TEMPLATE_PREFIX.replace('_', r'\_') + '%',
+                r'test\_pakn\_%']).fetchall()
+    except psycopg.Error:
+        # reading the age of a database needs a superuser: keep them all
+        return
+    for name, age in rows:
+        if age is not None and age > STALE:
+            connection.execute(
+                f'ALTER DATABASE "{name}" IS_TEMPLATE false')
+            connection.execute(
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drop_run_databases(uri):
+    "Drop the databases this run created and left (a crashed test)"
+    import psycopg
+    try:
+        with psycopg.connect(uri, dbname='template1', autocommit=True,
+                connect_timeout=5) as connection:
+            for name, in connection.execute(
+                    "SELECT datname FROM pg_database "
+                    "WHERE datname LIKE %s AND datname LIKE %s",
+                    [r'test\_pakn\_%', f'%\\_{RUN}']).fetchall():
+                connection.execute(
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error as exception:
+        warn(f"cannot drop the test databases of this run: {exception}")
+
+
 def db_cache(backend):
-    """Return the folder caching activated databases for the backend.
+    """Return the folder caching activated databases for the backend and
+    the digest of the sources.
 
     The folder is named after a hash of everything that shapes those
     databases, so edited modules never restore a stale cache; caches of
@@ -172,7 +220,8 @@ def db_cache(backend):
                 digest.update(os.path.relpath(path, ROOT).encode() + b'\0')
                 with open(path, 'rb') as file:
                     digest.update(file.read())
-    name = f'{backend}-{digest.hexdigest()[:16]}'
+    digest = digest.hexdigest()[:16]
+    name = f'{backend}-{digest}'
     os.makedirs(CACHE, exist_ok=True)
     # caches of other sources are removed once unused for a day: another
     # run on other sources (another checkout's state) may still read them
@@ -184,7 +233,7 @@ def db_cache(backend):
     path = os.path.join(CACHE, name)
     os.makedirs(path, exist_ok=True)
     os.utime(path)
-    return path
+    return path, digest
 
 
 class BackendRun:
@@ -192,6 +241,7 @@ class BackendRun:
 
     def __init__(self, backend, env, args, log=None):
         self.backend, self.log = backend, log
+        self.uri = env['TRYTOND_DATABASE_URI']
         self.tmp = tempfile.TemporaryDirectory()
         self.result_file = os.path.join(self.tmp.name, 'result.json')
         cmd = [sys.executable, os.path.abspath(__file__),
@@ -215,6 +265,8 @@ class BackendRun:
         backend = self.backend
         returncode = self.process.wait()
         duration = time.monotonic() - self.start
+        if backend == 'postgresql':
+            drop_run_databases(self.uri)
         try:
             with open(self.result_file) as file:
                 result = json.load(file)
@@ -269,13 +321,48 @@ class TimedResult(unittest.TextTestResult):
         self._started = time.monotonic()
 
 
+def pg_cache():
+    """Keep the activated databases of the module tests as PostgreSQL
+    templates named after the sources, instead of pg_dump files: a
+    CREATE DATABASE ... TEMPLATE restores one in a fraction of a second."""
+    from trytond.tests import test_tryton
+    from trytond.transaction import Transaction
+    prefix = PG_TEMPLATE_PREFIX + os.environ['PAKN_TEST_DIGEST'][:12] + '_'
+    test_tryton.DB_CACHE = 'postgresql://'
+
+    def cache_file(path, name):
+        digest = hashlib.shake_128(name.encode('utf8')).hexdigest(20)
+        return f'{test_tryton.DB_CACHE}/{prefix}{digest}'
+    test_tryton._db_cache_file = cache_file
+    backup = test_tryton.backup_db_cache
+
+    def backup_db_cache(name):
+        try:
+            backup(name)
+        except Exception:
+            # another run of the same sources made it at the same moment
+            traceback.print_exc()
+            return
+        template = cache_file(None, name).split('/')[-1]
+        with Transaction().start(
+                None, 0, close=True, autocommit=True) as transaction:
+            cursor = transaction.connection.cursor()
+            # a template is not in trytond's list of databases
+            cursor.execute(
+                f'ALTER DATABASE "{template}" IS_TEMPLATE true')
+    test_tryton.backup_db_cache = backup_db_cache
+
+
 def child(args):
     sys.path.insert(0, ROOT)
+    if os.environ['TRYTOND_DATABASE_URI'].startswith('postgresql'):
+        pg_cache()
     loader = unittest.TestLoader()
     if args.patterns:
         loader.testNamePatterns = [
             p if '*' in p else f'*{p}*' for p in args.patterns]
     suite = unittest.TestSuite()
+    owners = {}  # test id: its module (addons/) or its file of tests/
     for module in sorted(os.listdir(ADDONS)):
         tests = os.path.join(ADDONS, module, 'tests')
         if (not os.path.isfile(os.path.join(ADDONS, module, 'tryton.cfg'))
@@ -291,9 +378,13 @@ def child(args):
             except Exception:
                 suite.addTest(ImportFailure(name, traceback.format_exc()))
                 continue
-            suite.addTests(loader.loadTestsFromModule(sys.modules[name]))
-    suite.addTests(loader.discover(
-        os.path.join(ROOT, 'tests'), pattern='test_*.py', top_level_dir=ROOT))
+            tests = loader.loadTestsFromModule(sys.modules[name])
+            owners.update(dict.fromkeys(test_ids(tests), module))
+            suite.addTests(tests)
+    tests = loader.discover(
+        os.path.join(ROOT, 'tests'), pattern='test_*.py', top_level_dir=ROOT)
+    owners.update((i, 'tests/' + i.split('.')[1]) for i in test_ids(tests))
+    suite.addTests(tests)
     runner = unittest.TextTestRunner(
         verbosity=2 if args.verbose else 1, resultclass=TimedResult)
     result = runner.run(suite)
@@ -310,6 +401,13 @@ def child(args):
     print("Slowest classes: " + ', '.join(
             f"{name.split('.')[-1]} {seconds:.0f}s"
             for name, seconds in slowest), flush=True)
+    modules = {}
+    for name, seconds in result.durations:
+        key = owners.get(name, 'other')
+        modules[key] = modules.get(key, 0) + seconds
+    print("Time per module: " + ', '.join(
+            f"{name} {seconds:.0f}s"
+            for name, seconds in sorted(modules.items())), flush=True)
     with open(args.child, 'w') as file:
         json.dump({
                 'run': result.testsRun,
@@ -320,6 +418,15 @@ def child(args):
                 'unexpected_successes': len(result.unexpectedSuccesses),
                 }, file)
     return 0 if result.wasSuccessful() else 1
+
+
+def test_ids(suite):
+    "The ids of the tests of a suite, its nested suites included"
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from test_ids(test)
+        else:
+            yield test.id()
 
 
 if __name__ == '__main__':

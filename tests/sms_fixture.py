@@ -57,8 +57,8 @@ def load(pool, transaction, url, count):
     Ticket.forward(tickets)
     transaction.commit()
     json.dump({
-            'messages': [
-                m.reference for m in Message.search([], order=[('id', 'ASC')])],
+            'messages': [m.reference
+                for m in Message.search([], order=[('id', 'ASC')])],
             }, sys.stdout)
 
 

@@ -39,9 +39,9 @@ import trytond
 from trytond.protocols.jsonrpc import JSONDecoder, JSONEncoder
 from trytond.pyson import PYSONDecoder
 
-from .trytond_server import ROOT, TrytonServer
+from .trytond_server import ROOT, TrytonServer, run_database
 
-DATABASE = 'test_pakn_matrix'
+DATABASE = run_database('test_pakn_matrix')
 MODULES = ['pakn_helpdesk', 'pakn_sms', 'pakn_portal']
 
 # The users of the fixture, by their relation to the cases: every case is

@@ -12,9 +12,9 @@ import re
 import unittest
 
 from . import chromium
-from .trytond_server import ROOT, TrytonServer
+from .trytond_server import ROOT, TrytonServer, run_database
 
-DATABASE = 'test_pakn_ui'
+DATABASE = run_database('test_pakn_ui')
 ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'backoffice')
 ROOT_MENU = "Phản ánh, kiến nghị 1022"
 TOKEN = "[đã ẩn]"

@@ -102,9 +102,8 @@ class DemoStatisticsTestCase(unittest.TestCase):
         it or not ended when it began (its first ending event); late if a
         final row of it is late with a due before the end of the year.
         Return the counts and the ids of the late cases."""
-        from trytond.pool import Pool
-
         from trytond.modules.pakn_portal.statistics import period_bounds
+        from trytond.pool import Pool
         pool = Pool(self.database)
         Ticket = pool.get('pakn.ticket')
         Configuration = pool.get('pakn.configuration')
@@ -145,7 +144,9 @@ class DemoStatisticsTestCase(unittest.TestCase):
     def test_on_time_figures(self):
         "The statistics show the on-time figures counted by hand"
         from trytond.modules.pakn_helpdesk.lifecycle import (
-            DELIVERED_STATES, ENDING_EVENTS)
+            DELIVERED_STATES,
+            ENDING_EVENTS,
+        )
         from trytond.modules.pakn_portal.statistics import compute
         from trytond.pool import Pool
         self.assertEqual(set(ENDING_EVENTS), ENDING)

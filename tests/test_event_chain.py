@@ -13,9 +13,9 @@ import sys
 import time
 import unittest
 
-from .trytond_server import ROOT, TrytonServer
+from .trytond_server import ROOT, TrytonServer, run_database
 
-DATABASE = 'test_pakn_chain'
+DATABASE = run_database('test_pakn_chain')
 COMMAND = 'trytond.modules.pakn_helpdesk.verify_log'
 EVENTS = 15
 

@@ -13,9 +13,9 @@ import unittest
 from trytond import config
 from trytond.pool import Pool
 
-from .trytond_server import ROOT, RpcError, TrytonServer
+from .trytond_server import ROOT, RpcError, TrytonServer, run_database
 
-DATABASE = 'test_pakn_integrity'
+DATABASE = run_database('test_pakn_integrity')
 FIXTURE = os.path.join(ROOT, 'tests', 'integrity_fixture.py')
 ROLES = ['operator', 'spec_a', 'leader_a', 'spec_b', 'office', 'pakn_admin']
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -8,9 +8,9 @@ import os
 import unittest
 import urllib.error
 
-from .trytond_server import ROOT, RpcError, TrytonServer
+from .trytond_server import ROOT, RpcError, TrytonServer, run_database
 
-DATABASE = 'test_pakn_rpc'
+DATABASE = run_database('test_pakn_rpc')
 
 
 class JsonRpcAccessTestCase(unittest.TestCase):

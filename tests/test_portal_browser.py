@@ -34,16 +34,17 @@ import zlib
 from zoneinfo import ZoneInfo
 
 from . import chromium
-from .trytond_server import ROOT, TrytonServer, free_port
+from .trytond_server import ROOT, TrytonServer, free_port, run_database
 
-DATABASE = 'test_pakn_portal_ui'
+DATABASE = run_database('test_pakn_portal_ui')
 FIXTURE = os.path.join(ROOT, 'tests', 'portal_fixture.py')
 ARTIFACTS = os.path.join(ROOT, 'tests', 'artifacts', 'portal')
 # What the portal's answers must not name (its Server header)
 SERVER_NAMES = ('werkzeug', 'python', 'flask', 'gunicorn')
 AXE = os.path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js')
 CATALOGUE = os.path.join(
-    ROOT, 'i18n', 'portal', 'vi', 'LC_MESSAGES', 'messages.po')
+    ROOT, 'addons', 'pakn_portal', 'site', 'translations', 'vi',
+    'LC_MESSAGES', 'messages.po')
 # Width, height: a common Android phone, a laptop
 VIEWPORTS = [(1280, 800), (360, 740)]
 TIMEZONE = 'Asia/Ho_Chi_Minh'

@@ -5,7 +5,8 @@ marked in the site, with the same placeholders (no database needed).
 
 When this fails after a change of the site: run
     .venv/bin/python tools/portal_messages.py
-and translate the new entries of i18n/portal/vi/LC_MESSAGES/messages.po."""
+and translate the new entries of
+addons/pakn_portal/site/translations/vi/LC_MESSAGES/messages.po."""
 import importlib.util
 import io
 import os

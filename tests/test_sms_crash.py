@@ -13,9 +13,9 @@ import unittest
 
 from trytond.modules.pakn_sms.tests.http_gateway import HttpGateway
 
-from .trytond_server import ROOT, TrytonServer
+from .trytond_server import ROOT, TrytonServer, run_database
 
-DATABASE = 'test_pakn_sms'
+DATABASE = run_database('test_pakn_sms')
 COUNT = 6
 WORKER = os.path.join(ROOT, 'tests', 'sms_worker.py')
 

@@ -8,9 +8,9 @@ import sys
 import time
 import unittest
 
-from .trytond_server import ROOT, TrytonServer
+from .trytond_server import ROOT, TrytonServer, run_database
 
-DATABASE = 'test_pakn_sweep'
+DATABASE = run_database('test_pakn_sweep')
 CASES = 150
 
 

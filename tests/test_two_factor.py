@@ -12,9 +12,9 @@ import tempfile
 import unittest
 import urllib.error
 
-from .trytond_server import ROOT, JsonRpc, RpcError, TrytonServer
+from .trytond_server import ROOT, JsonRpc, RpcError, TrytonServer, run_database
 
-DATABASE = 'test_pakn_two_factor'
+DATABASE = run_database('test_pakn_two_factor')
 SERVER = SMS_FILE = FOLDER = None
 
 

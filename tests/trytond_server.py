@@ -28,6 +28,14 @@ from urllib.parse import urlparse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 SAO = os.path.join(ROOT, 'node_modules', 'tryton-sao')
+# The number of this run of the suite (tests/run.py sets it)
+RUN = os.environ.get('PAKN_TEST_RUN') or str(os.getpid())
+
+
+def run_database(name):
+    """The name of a test database, made unique to this run of the suite:
+    the server may hold other databases, other runs' among them"""
+    return f'{name}_{RUN}'
 
 
 def free_port():
@@ -156,7 +164,8 @@ class TrytonServer:
                 return
             self._pg('CREATE DATABASE "%s" ENCODING \'UTF8\'' % self.database)
         else:
-            cached = (os.path.join(os.environ['DB_CACHE'], template + '.sqlite')
+            cached = (os.path.join(
+                    os.environ['DB_CACHE'], template + '.sqlite')
                 if template else None)
             if cached and os.path.exists(cached):
                 shutil.copyfile(cached, path)
@@ -172,13 +181,15 @@ class TrytonServer:
         if not template:
             return
         if postgresql:
-            for name, in self._pg(
-                    "SELECT datname FROM pg_database "
-                    "WHERE datname LIKE 'pakn\\_tpl\\_%%'"):
-                self._pg('ALTER DATABASE "%s" IS_TEMPLATE false' % name)
-                self._pg('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-            self._pg('CREATE DATABASE "%s" TEMPLATE "%s"'
-                % (template, self.database))
+            # named after the sources (DB_CACHE); tests/run.py drops the
+            # templates of older sources
+            import psycopg
+            try:
+                self._pg('CREATE DATABASE "%s" TEMPLATE "%s"'
+                    % (template, self.database))
+            except psycopg.errors.DuplicateDatabase:
+                # another run of the same sources made it meanwhile
+                return
             # a template is not in trytond's list of databases, which the
             # login of the web client offers
             self._pg('ALTER DATABASE "%s" IS_TEMPLATE true' % template)
