@@ -336,6 +336,17 @@ def pg_cache():
     test_tryton._db_cache_file = cache_file
     backup = test_tryton.backup_db_cache
 
+    def db_exist(name=None):
+        # trytond's lists the Tryton databases that are not templates,
+        # connecting to each database of the server
+        import psycopg
+        with psycopg.connect(os.environ['TRYTOND_DATABASE_URI'],
+                dbname='template1') as connection:
+            return bool(connection.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s",
+                    [name or test_tryton.DB_NAME]).fetchall())
+    test_tryton.db_exist = db_exist
+
     def backup_db_cache(name):
         try:
             backup(name)
@@ -347,7 +358,8 @@ def pg_cache():
         with Transaction().start(
                 None, 0, close=True, autocommit=True) as transaction:
             cursor = transaction.connection.cursor()
-            # a template is not in trytond's list of databases
+            # a template is not in trytond's list of databases, which the
+            # web client's login offers
             cursor.execute(
                 f'ALTER DATABASE "{template}" IS_TEMPLATE true')
     test_tryton.backup_db_cache = backup_db_cache

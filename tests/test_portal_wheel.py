@@ -52,6 +52,16 @@ def vietnamese(msgid):
     os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://').startswith('sqlite'),
     "the wheel test makes its own SQLite database whatever the backend: "
     "it runs once, on the SQLite run")
+
+def stop(process):
+    "End the process: politely, then for good"
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
 class PortalWheelTestCase(unittest.TestCase):
     "The portal installed from a wheel"
 
@@ -66,7 +76,7 @@ class PortalWheelTestCase(unittest.TestCase):
     def run_in(self, command, **kwargs):
         "Run the command in the temporary folder; fail with its output"
         result = subprocess.run(command, cwd=self.tmp, env=self.env,
-            capture_output=True, text=True, **kwargs)
+            capture_output=True, text=True, timeout=600, **kwargs)
         if result.returncode:
             self.fail('%s failed:\n%s' % (
                     ' '.join(command[:4]), (result.stdout + result.stderr)
@@ -143,8 +153,7 @@ class PortalWheelTestCase(unittest.TestCase):
                 'trytond.modules.pakn_portal.site', '-d', DATABASE,
                 '--port', str(port)], cwd=self.tmp, env=self.env,
             stdout=log, stderr=subprocess.STDOUT)
-        self.addCleanup(portal.wait, 10)
-        self.addCleanup(portal.terminate)
+        self.addCleanup(stop, portal)
         deadline = time.monotonic() + 60
         while True:
             try:

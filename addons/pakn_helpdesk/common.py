@@ -88,23 +88,27 @@ def normalize_text(value):
     return unicodedata.normalize('NFC', value)
 
 
-def strip_diacritics(text):
-    """The text without its diacritics, its case kept: "Đường NGẬP" gives
-    "Duong NGAP" (SMS in GSM 7-bit, ASCII file names).
+def _without_marks(text, form):
+    "text decomposed in form (NFD, NFKD) without its combining marks"
+    return ''.join(c for c in unicodedata.normalize(form, text)
+        if not unicodedata.combining(c))
 
-    The text is normalised first, so NFC and NFD give the same; the
-    compatibility forms fold too (NFKD: "ﬁ" gives "fi")."""
-    text = normalize_text(text or '').translate(_FOLD)
-    text = unicodedata.normalize('NFKD', text)
-    return unicodedata.normalize('NFC', ''.join(
-            c for c in text if not unicodedata.combining(c)))
+
+def strip_diacritics(text):
+    """The text without its diacritics, its case and other characters
+    kept: "Đường NGẬP" gives "Duong NGAP", dashes and quotes become ASCII
+    (SMS in GSM 7-bit, which has no other)"""
+    return unicodedata.normalize(
+        'NFC', _without_marks(text.translate(_FOLD), 'NFD'))
 
 
 def fold(text):
-    """The text lower-cased without its diacritics: "Đường NGẬP" gives
-    "duong ngap" (searches on SQLite, the words of a query, slugs,
-    comparisons of what citizens typed)"""
-    return strip_diacritics(text).lower()
+    """The text lower-cased without its diacritics, in compatibility forms
+    ("ﬁ" gives "fi"): "Đường NGẬP" gives "duong ngap" (searches on SQLite,
+    the words of a query, slugs, comparisons of what citizens typed). The
+    text is normalised first, so NFC and NFD fold the same."""
+    text = normalize_text(text or '').replace('đ', 'd').replace('Đ', 'D')
+    return _without_marks(text, 'NFKD').lower()
 
 
 def zone(name=None):

@@ -68,6 +68,12 @@ class Configuration(IntegrityMixin, ModelSingleton, ModelSQL, ModelView):
         "its tracking code.")
 
     @staticmethod
+    def default_tracking_url():
+        # the tracking page of the portal (pakn_portal's site) as make demo
+        # serves it; a province sets its public address
+        return 'http://localhost:5000/tra-cuu/${code}'
+
+    @staticmethod
     def default_hotline_name():
         return "Tổng đài dịch vụ công 1022"
 

@@ -1,6 +1,7 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""On-time figures from the deadline ledger, with one formula everywhere.
+"""On-time figures from the deadline ledger for a period (the portal's
+statistics; the case lists search the same rule through Ticket.late).
 
 A case is late from the due instant of the first of its final limits
 (`pakn.sla.stage.final`) that passed before its step was done: the ledger's

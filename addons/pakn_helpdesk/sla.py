@@ -169,6 +169,27 @@ class Profile(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
     def default_delay_reason_required():
         return False
 
+    @classmethod
+    def copy(cls, profiles, default=None):
+        """A copy takes the code followed by the first free number
+        ("DN2017-1"), so that a province configures its own profile from a
+        preset with the client's Duplicate"""
+        default = default.copy() if default is not None else {}
+        if 'code' not in default:
+            taken = set()
+
+            def code(data):
+                number = 1
+                while True:
+                    candidate = f"{data['code']}-{number}"
+                    if candidate not in taken and not cls.search(
+                            [('code', '=', candidate)], limit=1):
+                        taken.add(candidate)
+                        return candidate
+                    number += 1
+            default['code'] = code
+        return super().copy(profiles, default=default)
+
     def is_valid_on(self, date):
         return ((not self.valid_from or self.valid_from <= date)
             and (not self.valid_to or date <= self.valid_to))

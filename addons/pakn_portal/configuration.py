@@ -1,16 +1,10 @@
 # This file is part of PAKN 1022. The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""The portal's settings, and the link to its tracking page: the helpdesk
-declares the tracking link of a case (pakn.configuration tracking_url,
-pakn.ticket get_tracking_link); the portal, which serves the page,
-provides its address."""
+"""The portal's settings. The link to its tracking page of a case, which
+the SMS carry, is the helpdesk's (pakn.configuration tracking_url,
+pakn.ticket get_tracking_link): the SMS work with or without the portal."""
 from trytond.model import fields
 from trytond.pool import PoolMeta
-
-# The address of the portal as `make demo` and the development server
-# serve it, and the path of its tracking page of a case
-PUBLIC_URL = 'http://localhost:5000'
-TRACKING_PATH = '/tra-cuu/${code}'
 
 
 class Configuration(metaclass=PoolMeta):
@@ -28,10 +22,6 @@ class Configuration(metaclass=PoolMeta):
         "Largest Image or Document", required=True, help="In megabytes.")
     portal_max_media_size = fields.Integer(
         "Largest Audio or Video", required=True, help="In megabytes.")
-
-    @staticmethod
-    def default_tracking_url():
-        return PUBLIC_URL + TRACKING_PATH
 
     @staticmethod
     def default_portal_duplicate_window():

@@ -99,6 +99,21 @@ class SLATestCase(ModuleTestCase):
                 self.assertTrue(stage.quote)
 
     @with_transaction()
+    def test_preset_duplicated(self):
+        "A preset duplicated as the client does gets a free code and stages"
+        pool = Pool()
+        Profile = pool.get('pakn.sla.profile')
+        preset, = Profile.search([('code', '=', 'DN2017')])
+        first, = Profile.copy([preset])
+        second, = Profile.copy([preset])
+        self.assertEqual((first.code, second.code), ('DN2017-1', 'DN2017-2'))
+        self.assertEqual(
+            sorted((s.track, s.code, s.duration) for s in first.stages),
+            sorted((s.track, s.code, s.duration) for s in preset.stages))
+        again, = Profile.copy([first])
+        self.assertEqual(again.code, 'DN2017-1-1')
+
+    @with_transaction()
     def test_preset_policies(self):
         "Extensions, reminders, ratings and overdue labels of the presets"
         pool = Pool()

@@ -20,6 +20,7 @@ import io
 import logging
 import os
 import secrets
+import tempfile
 
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import Babel
@@ -123,8 +124,18 @@ def create_app(settings=None, instance_path=None):
     if not app.config['BABEL_TRANSLATION_DIRECTORIES']:
         app.config['BABEL_TRANSLATION_DIRECTORIES'] = os.path.join(
             app.instance_path, 'translations')
-    compile_catalogues(
-        TRANSLATIONS, app.config['BABEL_TRANSLATION_DIRECTORIES'])
+    try:
+        compile_catalogues(
+            TRANSLATIONS, app.config['BABEL_TRANSLATION_DIRECTORIES'])
+    except OSError as error:
+        # an instance folder this process cannot write: its own copy
+        logger.warning("cannot compile the catalogues into %s (%s): "
+            "compiled into a temporary folder",
+            app.config['BABEL_TRANSLATION_DIRECTORIES'], error)
+        app.config['BABEL_TRANSLATION_DIRECTORIES'] = tempfile.mkdtemp(
+            prefix='pakn-portal-translations-')
+        compile_catalogues(
+            TRANSLATIONS, app.config['BABEL_TRANSLATION_DIRECTORIES'])
     Babel(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -167,6 +178,9 @@ def compile_catalogues(source, target):
     reads in target (same layout), rewriting those that differ"""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
+    if not os.path.isdir(source):
+        logger.error("no catalogues in %s: the portal speaks English", source)
+        return
     for language in sorted(os.listdir(source)):
         po = os.path.join(source, language, 'LC_MESSAGES', 'messages.po')
         if not os.path.isfile(po):
