@@ -18,6 +18,11 @@ TEST_ARGS ?=
 VENV_STAMP := $(VENV)/.pakn-installed
 SAO_STAMP := node_modules/.pakn-installed
 CHROMIUM := /usr/bin/chromium
+# Debian packages of the tests: chromium (browser tests), poppler-utils
+# (pdftotext, pdftoppm) and fonts-dejavu-core (the fonts of the PDFs)
+DEBIAN_FILES := $(CHROMIUM) /usr/bin/pdftoppm \
+	/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+DEBIAN_PACKAGES := chromium poppler-utils fonts-dejavu-core
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -56,14 +61,16 @@ $(SAO_STAMP): package.json package-lock.json .npmrc i18n/sao/vi.json web/custom.
 	cp web/custom.js node_modules/tryton-sao/custom.js
 	@touch $@
 
-# Debian's Chromium for the browser tests (root installs it; others are told)
-$(CHROMIUM):
+# The Debian packages of the tests, installed once whichever file is
+# missing (a grouped target; apt-get skips what is installed). Root
+# installs them; others are told.
+$(DEBIAN_FILES) &:
 	@if [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's chromium for the browser tests"; \
+		echo "installing Debian's $(DEBIAN_PACKAGES) for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq chromium >/dev/null; \
+			apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	else \
-		echo "make test needs Debian's chromium: sudo apt-get install chromium" >&2; \
+		echo "make test needs: sudo apt-get install $(DEBIAN_PACKAGES)" >&2; \
 		exit 1; \
 	fi
 
@@ -141,7 +148,7 @@ lint: $(VENV_STAMP)
 
 # Module tests and tests/, on SQLite then on PostgreSQL; with CI=true an
 # unreachable PostgreSQL fails instead of being skipped (see tests/run.py).
-test: install $(CHROMIUM)
+test: install $(DEBIAN_FILES)
 	$(PY) tests/run.py $(TEST_ARGS)
 
 # Benchmarks (not part of make test): results in bench/RESULTS.md

@@ -41,8 +41,28 @@ def timeliness(start, end, group_by=None, where=None):
     deadline = Deadline.__table__()
     cursor = Transaction().connection.cursor()
 
+    query, condition, _, late = handled(
+        start, end, ticket, event, deadline)
+    if where is not None:
+        condition &= where(ticket)
+    is_late = Case(
+        ((late.late_from != Null) & (late.late_from < end), 1), else_=0)
+    group = getattr(ticket, group_by) if group_by else Literal(None)
+    columns = [group, Count(ticket.id), Sum(is_late)]
+    cursor.execute(*query.select(
+            *columns, where=condition,
+            group_by=[group] if group_by else None))
+    return {g: (int(n), int(l or 0)) for g, n, l in cursor}
+
+
+def handled(start, end, ticket, event, deadline, ended_columns=()):
+    """The cases to handle in the period [start, end) as (from item,
+    condition, ended, late): the ticket table joined to the subqueries
+    ended (ended_at: when the case ended, and ended_columns: aggregates of
+    its ending events in the event table) and late (late_from: the due
+    instant of its first late final limit)"""
     ended = event.select(
-        event.ticket, Min(event.date).as_('ended_at'),
+        event.ticket, Min(event.date).as_('ended_at'), *ended_columns,
         where=event.type.in_(ENDING_EVENTS),
         group_by=[event.ticket])
     late = deadline.select(
@@ -57,16 +77,7 @@ def timeliness(start, end, group_by=None, where=None):
         (ticket.received_at >= start)
         | (ended.ended_at == Null)
         | (ended.ended_at >= start))
-    if where is not None:
-        condition &= where(ticket)
-    is_late = Case(
-        ((late.late_from != Null) & (late.late_from < end), 1), else_=0)
-    group = getattr(ticket, group_by) if group_by else Literal(None)
-    columns = [group, Count(ticket.id), Sum(is_late)]
-    cursor.execute(*query.select(
-            *columns, where=condition,
-            group_by=[group] if group_by else None))
-    return {g: (int(n), int(l or 0)) for g, n, l in cursor}
+    return query, condition, ended, late
 
 
 def rate(to_handle, late):
