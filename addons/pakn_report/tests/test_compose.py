@@ -236,3 +236,6 @@ class ComposeTestCase(ProvinceMixin, ModuleTestCase):
             period_text(*NOVEMBER), 'Từ 01/11/2026 đến 30/11/2026')
         with self.assertRaises(ValueError):
             period_text(*NOVEMBER, 'decade')
+
+
+del ModuleTestCase

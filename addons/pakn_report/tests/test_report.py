@@ -133,3 +133,6 @@ class ReportTestCase(ProvinceMixin, ModuleTestCase):
                 (local(*first), local(*following)), kind)
         self.assertEqual(period_bounds('half_year', dt.date(2026, 6, 30),
                 zone), (local(2026, 1, 1), local(2026, 7, 1)))
+
+
+del ModuleTestCase

@@ -212,3 +212,6 @@ class ReportingTestCase(ProvinceMixin, ModuleTestCase):
     def test_translations_complete(self):
         "Every string of the module has a Vietnamese translation"
         self.assertEqual(missing_translations('pakn_report'), [])
+
+
+del ModuleTestCase
