@@ -17,7 +17,7 @@ from trytond.modules.pakn_helpdesk.common import (
     to_utc,
 )
 from trytond.modules.pakn_helpdesk.model import IntegrityMixin
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateAction, StateView, Wizard
@@ -283,16 +283,23 @@ def province_user():
         for g in PROVINCE_GROUPS)
 
 
+def led_units():
+    """The ids of the units the user leads and of their sub-units: those a
+    leader reports on (not the units they are a focal point of)"""
+    pool = Pool()
+    User = pool.get('res.user')
+    with without_check_access():
+        user = User(Transaction().user)
+        return tuple(sorted(
+                report.unit_tree([u.id for u in user.pakn_led_units])))
+
+
 def check_unit(unit):
     """Refuse a report on unit (None: the whole province) that the user
     may not see"""
-    pool = Pool()
-    User = pool.get('res.user')
     if province_user():
         return
-    with without_check_access():
-        user = User(Transaction().user)
-        led = report.unit_tree([u.id for u in user.pakn_led_units])
+    led = led_units()
     if unit is None:
         raise ReportAccessError(gettext('pakn_report.msg_report_province'))
     if unit.id not in led:
@@ -340,3 +347,24 @@ class ReportCreate(Wizard):
 
     def transition_open_(self):
         return 'end'
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    # "pakn_led_units" in the rules of reports: the units the user leads
+    # and their sub-units, as check_unit allows
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
+        key = super()._get_cache_key(model_names)
+        if 'pakn.report' in model_names:
+            key = (*key, led_units())
+        return key
+
+    @classmethod
+    def _get_context(cls, model_name):
+        context = super()._get_context(model_name)
+        if model_name == 'pakn.report':
+            context['pakn_led_units'] = led_units()
+        return context

@@ -175,6 +175,29 @@ class ReportingTestCase(ProvinceMixin, ModuleTestCase):
                     Report.produce_again([province])
 
     @with_transaction()
+    def test_leader_focal_point_elsewhere(self):
+        "A leader who is a focal point of another unit reads none of its"
+        pool = Pool()
+        Report = pool.get('pakn.report')
+        Unit = pool.get('pakn.unit')
+        Attachment = pool.get('ir.attachment')
+        self.setup_cases()
+        Unit.write([self.health], {
+                'focal_points': [('add', [self.leader.id])]})
+        with self.as_user(self.office):
+            health = self.run_wizard(unit=self.health.id)
+        files = Attachment.search([('resource', '=', str(health))])
+        self.assertTrue(files)
+        with self.as_user(self.leader):
+            own = self.run_wizard(unit=self.construction.id)
+            with check_access():
+                self.assertEqual(Report.search([]), [own])
+                with self.assertRaises(AccessError):
+                    Report.read([health.id], ['unit'])
+                with self.assertRaises(AccessError):
+                    Attachment.read([f.id for f in files], ['data'])
+
+    @with_transaction()
     def test_specialist(self):
         "A specialist neither reads the reports nor runs the wizard"
         pool = Pool()
