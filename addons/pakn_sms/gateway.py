@@ -152,8 +152,12 @@ class Gateway(IntegrityMixin, DeactivableMixin, ModelSQL, ModelView):
         """Send the message (a pakn.sms.message or anything with recipient,
         body, reference, encoding and segments); return the provider id.
 
-        Raise SendError."""
-        raise NotImplementedError(self.kind)
+        Raise SendError. Each kind sends its own (gateway_<kind>.py); a
+        gateway whose kind no installed module handles fails the message,
+        saying so."""
+        raise SendError(gettext(
+                'pakn_sms.msg_gateway_no_kind', gateway=self.name,
+                kind=self.kind), outcome='permanent')
 
     @property
     def can_lookup(self):

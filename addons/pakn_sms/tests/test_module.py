@@ -23,6 +23,7 @@ from trytond.modules.pakn_sms.exceptions import (
     MobileNumberError,
     TemplateValidationError,
 )
+from trytond.modules.pakn_sms.gateway import SendError
 from trytond.modules.pakn_sms.template import quiet_end_after
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, ModuleTestCase, with_transaction
@@ -772,6 +773,17 @@ class SmsTestCase(SmsWorld, ModuleTestCase):
         self.assertEqual(
             [m['client_ref'] for m in server.accepted].count(
                 first.reference), 1)
+
+    @with_transaction()
+    def test_unknown_kind_fails_permanently(self):
+        "A gateway of a kind no module handles fails the message, saying so"
+        pool = Pool()
+        Gateway = pool.get('pakn.sms.gateway')
+        gateway = Gateway(name="Gone", kind='gone', sender='1022')
+        with self.assertRaises(SendError) as cm:
+            gateway.send(None)
+        self.assertEqual(cm.exception.outcome, 'permanent')
+        self.assertIn('"gone"', str(cm.exception))
 
     @with_transaction()
     def test_rate_limit(self):
