@@ -12,6 +12,7 @@ skipped, so running the cron again sends nothing more. The emails leave
 with the commit of the transaction (trytond.sendmail's data manager), so
 a rolled back run sends nothing and records nothing."""
 import datetime as dt
+import mimetypes
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -30,12 +31,6 @@ SCHEDULED = ['week', 'month', 'quarter']
 CATCH_UP = dt.timedelta(days=3)
 SCHEDULED_FORMAT = 'xlsx'
 SCHEDULED_BREAKDOWNS = ('unit', 'field', 'channel')
-MIME_TYPES = {
-    'xlsx': 'application/'
-    'vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    'pdf': 'application/pdf',
-    'csv': 'text/csv',
-    }
 BODY = (
     'Kính gửi %(name)s,\n\n'
     'Hệ thống tiếp nhận, xử lý phản ánh, kiến nghị gửi kèm theo thư này '
@@ -145,7 +140,8 @@ class Report(metaclass=PoolMeta):
                 'title': title[:1].lower() + title[1:],
                 'file': attachment.name,
                 })
-        maintype, subtype = MIME_TYPES[self.format].split('/')
+        maintype, subtype = mimetypes.guess_type(
+            attachment.name)[0].split('/')
         msg.add_attachment(
             attachment.data, maintype=maintype, subtype=subtype,
             filename=attachment.name)

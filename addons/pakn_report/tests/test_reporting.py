@@ -225,11 +225,24 @@ class ReportingTestCase(ProvinceMixin, ModuleTestCase):
         for values in [
                 {'unit': self.health.id}, {'format': 'csv'},
                 {'start': NOVEMBER[0] - dt.timedelta(days=1)},
-                {'created_by': self.leader.id}]:
+                {'created_by': self.leader.id}, {'scheduled': True}]:
             with self.assertRaises(AccessError):
                 Report.check_client_write([report], values)
             with self.assertRaises(AccessError):
                 Report.check_client_create([values])
+        # every field, whatever the value: the record is the wizard's
+        own = {'create_uid', 'create_date', 'write_uid', 'write_date',
+            'id', 'rec_name'}
+        for name in sorted(set(Report._fields) - own):
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                Report.check_client_write([report], {name: None})
+        # and no group may write, create or delete reports at all
+        for user in [self.office, self.leader, self.specialist]:
+            with self.as_user(user), check_access():
+                with self.assertRaises(AccessError):
+                    Report.write([report], {'format': 'csv'})
+                with self.assertRaises(AccessError):
+                    Report.delete([report])
 
     @with_transaction()
     def test_translations_complete(self):
