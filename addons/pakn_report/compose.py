@@ -20,7 +20,7 @@ from trytond.transaction import Transaction
 from . import report
 from .output import Breakdown, Report
 
-__all__ = ['make_report', 'period_text', 'TITLE', 'BREAKDOWNS']
+__all__ = ['make_report', 'period_text', 'TITLE', 'BREAKDOWNS', 'CROSS']
 
 TITLE = 'Báo cáo tình hình tiếp nhận, xử lý phản ánh, kiến nghị'
 SERIES_TITLE = 'Số phản ánh, kiến nghị tiếp nhận theo tháng'
@@ -33,6 +33,11 @@ BREAKDOWNS = {
     'channel': (
         'pakn.channel', 'Theo kênh tiếp nhận', 'Kênh tiếp nhận',
         'Chưa phân loại'),
+    }
+# The cross breakdowns: their groupings (report.GROUPS), title and label
+CROSS = {
+    'unit_field': (('unit', 'field'), 'Theo đơn vị và lĩnh vực',
+        'Đơn vị / Lĩnh vực'),
     }
 QUARTERS = ['I', 'II', 'III', 'IV']
 DATE_FORMAT = '%d/%m/%Y'
@@ -86,7 +91,10 @@ def _empty():
 
 
 def _breakdown(group_by, start, end, units, total):
-    "The breakdown by group_by: its groups by name, without group last"
+    """The breakdown by group_by (a key of BREAKDOWNS or CROSS): its
+    groups by name, without group last"""
+    if group_by in CROSS:
+        return _cross(group_by, start, end, units, total)
     figures = report.figures(start, end, group_by, units)
     names = _names(group_by, figures)
     keys = sorted(figures, key=lambda k: (
@@ -94,6 +102,21 @@ def _breakdown(group_by, start, end, units, total):
     _, title, label, _ = BREAKDOWNS[group_by]
     return Breakdown(
         title, label, [(names[k], figures[k]) for k in keys], total)
+
+
+def _cross(name, start, end, units, total):
+    """The cross breakdown of CROSS named name: a row per pair of groups
+    with cases, labelled 'first / second', by the first then the second"""
+    group_bys, title, label = CROSS[name]
+    figures = report.figures(start, end, group_bys, units)
+    names = [_names(g, {k[i] for k in figures})
+        for i, g in enumerate(group_bys)]
+
+    def order(key):
+        return [(k is None, fold(n[k]), n[k]) for k, n in zip(key, names)]
+    rows = [(' / '.join(n[k] for k, n in zip(key, names)), figures[key])
+        for key in sorted(figures, key=order)]
+    return Breakdown(title, label, rows, total)
 
 
 def _late_cases(start, end, units):
@@ -142,7 +165,8 @@ def make_report(start, end, group_bys=('unit', 'field', 'channel'),
         units=None, title=None, period_label=None, kind=None):
     """The report of the period [start, end) (naive UTC, see
     report.period_bounds) as an output.Report: a breakdown by each
-    grouping of group_bys (keys of report.GROUPS) with the total, the late
+    grouping of group_bys (keys of report.GROUPS, or of CROSS for a cross
+    breakdown such as 'unit_field') with the total, the late
     cases and, for a period over several months, the cases received by
     month; units: None for every unit or the ids of the units reported on
     (report.unit_tree); title: the report's title (TITLE when None);

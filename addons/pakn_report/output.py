@@ -4,28 +4,31 @@
 
 Independent of Tryton: plain data in (a Report), bytes out. The figures
 of a group are a dict as report.figures returns them: the counts of
-report.COUNTS (int) and late_rate, on_time_rate (a fraction between 0
-and 1, or None without case to handle); a missing count is written 0.
+report.COUNTS (int), late_rate, on_time_rate (a fraction between 0
+and 1, or None without case to handle) and avg_days, p90_days (working
+days, None without case done); a missing count is written 0.
 
 - to_xlsx: one sheet per breakdown, then a sheet of the late cases and
   a sheet of the month series (when given); the title, period and
   profile in the first rows, the header row frozen with the label
-  column, counts as integers ('#,##0') and rates as percents ('0.0%'),
-  a bold total row.
+  column, counts as integers ('#,##0'), rates as percents ('0.0%') and
+  days with two decimals ('0.00'), a bold total row.
 - to_csv: the breakdowns in one CSV (UTF-8 with BOM for Excel, comma
   separated, CRLF): a header row of 'Bảng', 'Nhóm' and the titles of
   COLUMNS, then a row per group and a total row per breakdown ('Tổng
   cộng'), the first column holding the breakdown's title; counts as
   plain integers, rates as decimal fractions with a dot and 4 digits
-  ('0.2500'), empty when None. to_csv_late_cases writes the late cases
-  the same way (dates as 'dd/mm/yyyy HH:MM').
+  ('0.2500'), days with a dot and 2 digits ('4.00'), empty when None.
+  to_csv_late_cases writes the late cases the same way (dates as
+  'dd/mm/yyyy HH:MM').
 - to_pdf: A4 (document.build_pdf) with the administrative heading, the
   title and period, per breakdown two tables (PDF_TABLES: the cases
   received and ended, then the open ones, timeliness, extensions and
   ratings; A4 portrait is too narrow for one) whose header repeats
   on each page, the bar chart of the month series, the late cases
   table; page numbers 'n/N' at the bottom. Numbers as document.number
-  writes them (1.234), rates as percents with one decimal ('25,0 %').
+  writes them (1.234), rates as percents with one decimal ('25,0 %'),
+  days with two decimals ('4,00').
 """
 import csv
 import datetime as dt
@@ -41,9 +44,9 @@ from reportlab.platypus import TableStyle
 from . import document
 
 __all__ = [
-    'COLUMNS', 'RATES', 'PDF_TABLES', 'TOTAL', 'LATE_COLUMNS',
+    'COLUMNS', 'RATES', 'DAYS', 'PDF_TABLES', 'TOTAL', 'LATE_COLUMNS',
     'Breakdown', 'Report', 'to_xlsx', 'to_csv', 'to_csv_late_cases',
-    'to_pdf', 'sheet_name', 'rate_text', 'date_text',
+    'to_pdf', 'sheet_name', 'rate_text', 'days_text', 'date_text',
     ]
 
 # The title of each figure, in the order of the columns; the keys are
@@ -66,13 +69,17 @@ COLUMNS = {
     'satisfied': 'Hài lòng',
     'late_rate': 'Tỷ lệ trễ hạn',
     'on_time_rate': 'Tỷ lệ đúng hạn',
+    'avg_days': 'Thời gian xử lý trung bình (ngày làm việc)',
+    'p90_days': 'Thời gian xử lý, phân vị 90 (ngày làm việc)',
     }
 RATES = ('late_rate', 'on_time_rate')
+# The handling times in working days (None without case done)
+DAYS = ('avg_days', 'p90_days')
 # The PDF's two tables per breakdown: (subtitle, keys of COLUMNS)
 PDF_TABLES = (
     ('Tình hình tiếp nhận, xử lý', (
             'received', 'carried', 'to_handle', 'done_on_time', 'done_late',
-            'rejected', 'duplicate', 'returned')),
+            'rejected', 'duplicate', 'returned', 'avg_days', 'p90_days')),
     ('Đang xử lý, tiến độ, gia hạn và đánh giá', (
             'open_not_due', 'open_due_soon', 'open_late', 'late',
             'late_rate', 'on_time_rate', 'extensions', 'ratings',
@@ -173,9 +180,16 @@ def sheet_name(text, used=()):
     return name
 
 
+def days_text(value):
+    "Working days as the PDF writes them: '4,00'; '' for None"
+    if value is None:
+        return ''
+    return document.number(value, 2)
+
+
 def _value(figures, key):
     value = figures.get(key)
-    if key in RATES:
+    if key in RATES or key in DAYS:
         return value
     return value or 0
 
@@ -205,6 +219,7 @@ def to_xlsx(report):
         'label': workbook.add_format({'border': 1}),
         'integer': workbook.add_format({'num_format': '#,##0', 'border': 1}),
         'percent': workbook.add_format({'num_format': '0.0%', 'border': 1}),
+        'days': workbook.add_format({'num_format': '0.00', 'border': 1}),
         'datetime': workbook.add_format({
                 'num_format': 'dd/mm/yyyy hh:mm', 'border': 1}),
         'date': workbook.add_format({
@@ -214,6 +229,8 @@ def to_xlsx(report):
                 'bold': True, 'num_format': '#,##0', 'border': 1}),
         'total_percent': workbook.add_format({
                 'bold': True, 'num_format': '0.0%', 'border': 1}),
+        'total_days': workbook.add_format({
+                'bold': True, 'num_format': '0.00', 'border': 1}),
         }
     used = []
     for breakdown in report.breakdowns:
@@ -256,7 +273,8 @@ def _breakdown_sheet(workbook, formats, report, breakdown, used):
         prefix = 'total_' if total else ''
         sheet.write_string(row, 0, str(label), formats[prefix + 'label'])
         for column, key in enumerate(COLUMNS, 1):
-            kind = 'percent' if key in RATES else 'integer'
+            kind = ('percent' if key in RATES
+                else 'days' if key in DAYS else 'integer')
             style = formats[prefix + kind]
             value = _value(figures, key)
             if value is None:
@@ -314,6 +332,8 @@ def _csv_value(figures, key):
     value = _value(figures, key)
     if key in RATES:
         return '' if value is None else '%.4f' % value
+    if key in DAYS:
+        return '' if value is None else '%.2f' % value
     return str(int(value))
 
 
@@ -351,9 +371,18 @@ def _narrow(table):
     return table
 
 
-def _rate_cell(value):
+def _text_cell(text):
     return document.paragraph(
-        rate_text(value), alignment=TA_RIGHT, size=PDF_SIZE, spaceAfter=0)
+        text, alignment=TA_RIGHT, size=PDF_SIZE, spaceAfter=0)
+
+
+def _pdf_cell(figures, key):
+    value = _value(figures, key)
+    if key in RATES:
+        return _text_cell(rate_text(value))
+    if key in DAYS:
+        return _text_cell(days_text(value))
+    return int(value)
 
 
 def _pdf_breakdown(breakdown):
@@ -362,9 +391,7 @@ def _pdf_breakdown(breakdown):
         header = [breakdown.group_label] + [COLUMNS[k] for k in keys]
         rows = []
         for label, figures, _ in _lines(breakdown):
-            rows.append([str(label)] + [
-                    _rate_cell(_value(figures, k)) if k in RATES
-                    else int(_value(figures, k)) for k in keys])
+            rows.append([str(label)] + [_pdf_cell(figures, k) for k in keys])
         width = (document.FRAME[2] - LABEL_WIDTH) / len(keys)
         flowables.append(document.paragraph(subtitle, italic=True))
         flowables.append(_narrow(document.table(

@@ -24,14 +24,27 @@ field, the category or the channel of the case; None for the total):
   that count as satisfied (rating.SATISFIED), by the unit that answered
   when grouped by unit.
 
+- timed: the cases done in the period (done_on_time + done_late) with a
+  handling time (handling.py: working days from receipt to answer);
+  handling_days: the sum of their handling times; avg_days: their average
+  and p90_days: their 90th percentile by nearest rank (the smallest time
+  that at least 90 % of them do not exceed), both rounded to 2 decimals,
+  None without timed case. The percentile is computed in the query (window
+  functions); it does not add up, so roll_up cannot give it for a unit
+  with sub-units (None there).
+
+Groups: one key of GROUPS, or a tuple of keys (e.g. ('unit', 'field'): the
+groups are then tuples of ids, a cross breakdown).
+
 A limit "due within a day" is read from the deadline rows as they are now
 (their current due, after any extension), not as they were at the end of
-the period. Handling times (average, percentile) are not computed yet."""
+the period."""
 import datetime as dt
 
-from sql import Literal, Null, Union
+from sql import Literal, Null, Union, Window
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
+from sql.functions import RowNumber
 
 from trytond.modules.pakn_helpdesk.common import to_utc, zone
 from trytond.modules.pakn_helpdesk.ledger import handled
@@ -51,8 +64,10 @@ COUNTS = [
     'received', 'carried', 'to_handle', 'late',
     'open_not_due', 'open_due_soon', 'open_late',
     'done_on_time', 'done_late', 'rejected', 'duplicate',
-    'returned', 'extensions', 'ratings', 'satisfied',
+    'returned', 'extensions', 'ratings', 'satisfied', 'timed',
     ]
+# The handling times of the cases done, after the counts in the query
+TIMES = ['handling_days', 'p90_days']
 PERIODS = ['week', 'month', 'quarter', 'half_year', 'year']
 DUE_SOON = dt.timedelta(days=1)
 
@@ -137,7 +152,6 @@ def _case_part(tables, start, end, group_by, units):
     duplicate = ended_in & (ended.duplicate_at == ended.ended_at)
     done = ended_in & (Coalesce(ended.rejected_at, ended.duplicate_at)
         == Null)
-    group = _group(ticket, group_by)
     counts = {
         'received': Sum(_flag(ticket.received_at >= start)),
         'carried': Sum(_flag(ticket.received_at < start)),
@@ -153,7 +167,41 @@ def _case_part(tables, start, end, group_by, units):
         'rejected': Sum(_flag(rejected)),
         'duplicate': Sum(_flag(duplicate)),
         }
-    return _select(query, group, counts, condition, group_by)
+    return _select(
+        query, _group(ticket, group_by), counts, condition, group_by)
+
+
+def _handling_part(tables, start, end, group_by, units):
+    """The handling times of the cases done in the period, by the group of
+    the case: their number, sum and 90th percentile (nearest rank)"""
+    ticket = tables['ticket']
+    query, condition, ended, _ = _handled(tables, start, end, units)
+    condition &= ((ended.ended_at >= start) & (ended.ended_at < end)
+        & (Coalesce(ended.rejected_at, ended.duplicate_at) == Null)
+        & (ticket.handling_time != Null))
+    group = _group(ticket, group_by)
+    partition = group if group_by else []
+    timed = query.select(
+        *(g.as_('g%d' % i) for i, g in enumerate(group)),
+        ticket.handling_time.as_('time'),
+        RowNumber(window=Window(partition, order_by=[
+                    ticket.handling_time.asc, ticket.id.asc])).as_(
+            'position'),
+        Count(Literal(1), window=Window(partition)).as_('timed'),
+        where=condition)
+    # the nearest rank of the 90th percentile: ceil(0.9 n), in integers
+    rank = (timed.timed * 9 + 9) / 10
+    if group_by:
+        group = [getattr(timed, 'g%d' % i) for i in range(len(group))]
+    else:
+        group = [Literal(None)]
+    values = {
+        'timed': Count(timed.time),
+        'handling_days': Sum(timed.time),
+        'p90_days': Sum(Case((timed.position == rank, timed.time),
+                else_=0)),
+        }
+    return _select(timed, group, values, None, group_by)
 
 
 def _event_part(tables, start, end, group_by, units):
@@ -164,7 +212,7 @@ def _event_part(tables, start, end, group_by, units):
         & (event.date >= start) & (event.date < end))
     if units is not None:
         condition &= event.unit.in_(list(units) or [-1])
-    group = event.unit if group_by == 'unit' else _group(ticket, group_by)
+    group = _group(ticket, group_by, unit=event.unit)
     return _select(
         query, group, {'returned': Count(event.id)}, condition, group_by)
 
@@ -182,7 +230,7 @@ def _extension_part(tables, start, end, group_by, units):
     condition = (extension.date >= start) & (extension.date < end)
     if units is not None:
         condition &= unit.in_(list(units) or [-1])
-    group = unit if group_by == 'unit' else _group(ticket, group_by)
+    group = _group(ticket, group_by, unit=unit)
     return _select(query, group, {'extensions': Count(extension.id)},
         condition, group_by)
 
@@ -197,7 +245,7 @@ def _rating_part(tables, start, end, group_by, units):
     condition = (rating.date >= start) & (rating.date < end)
     if units is not None:
         condition &= rating.unit.in_(list(units) or [-1])
-    group = rating.unit if group_by == 'unit' else _group(ticket, group_by)
+    group = _group(ticket, group_by, unit=rating.unit)
     counts = {
         'ratings': Count(rating.id),
         'satisfied': Sum(_flag(rating.value.in_(sorted(SATISFIED)))),
@@ -205,59 +253,93 @@ def _rating_part(tables, start, end, group_by, units):
     return _select(query, group, counts, condition, group_by)
 
 
-def _group(ticket, group_by):
+def _keys(group_by):
+    "The keys of GROUPS of group_by (None, a key or a tuple of keys)"
     if group_by is None:
-        return Literal(None)
-    return getattr(ticket, GROUPS[group_by])
+        return ()
+    if isinstance(group_by, str):
+        return (group_by,)
+    return tuple(group_by)
 
 
-def _select(query, group, counts, condition, group_by):
-    "The select of a part: the group and every count (0 when not its own)"
-    columns = [group.as_('grp')] + [
-        counts.get(name, Literal(0)).as_(name) for name in COUNTS]
+def _group(ticket, group_by, unit=None):
+    """The columns of the group of a case (a constant for the total); the
+    unit column is unit when given (the unit that acted) instead of the
+    case's lead unit"""
+    keys = _keys(group_by)
+    if not keys:
+        return [Literal(None)]
+    return [unit if k == 'unit' and unit is not None
+        else getattr(ticket, GROUPS[k]) for k in keys]
+
+
+def _select(query, group, values, condition, group_by):
+    """The select of a part: the group's columns g0, g1… and every count
+    and time (0 when not its own)"""
+    columns = [g.as_('g%d' % i) for i, g in enumerate(group)] + [
+        values.get(name, Literal(0)).as_(name) for name in COUNTS + TIMES]
     return query.select(*columns, where=condition,
-        group_by=[group] if group_by else None)
+        group_by=group if group_by else None)
 
 
 def figures(start, end, group_by=None, units=None):
     """The figures of the period [start, end) (naive UTC) as {group:
-    {count: value}} with the counts of COUNTS and late_rate, on_time_rate
-    (None without case to handle), grouped by group_by (a key of GROUPS or
-    None for the total, under None); units: None for every unit or the
-    ids of the units to report on (see unit_tree). One SQL query."""
-    if group_by is not None and group_by not in GROUPS:
+    {name: value}} with the counts of COUNTS, late_rate, on_time_rate,
+    handling_days, avg_days, p90_days (see the module's docstring),
+    grouped by group_by (a key of GROUPS, a tuple of keys for a cross
+    breakdown with tuples of ids as groups, or None for the total, under
+    None); units: None for every unit or the ids of the units to report
+    on (see unit_tree). One SQL query."""
+    keys = _keys(group_by)
+    if any(k not in GROUPS for k in keys) or len(set(keys)) != len(keys):
         raise ValueError(group_by)
     if units is not None:
         units = sorted(units)
     tables = _tables()
     parts = [part(tables, start, end, group_by, units) for part in [
-            _case_part, _event_part, _extension_part, _rating_part]]
+            _case_part, _handling_part, _event_part, _extension_part,
+            _rating_part]]
     union = Union(*parts, all_=True)
-    query = union.select(
-        union.grp, *(Sum(getattr(union, name)) for name in COUNTS),
-        group_by=[union.grp])
+    width = len(keys) or 1
+    group = [getattr(union, 'g%d' % i) for i in range(width)]
+    query = union.select(*group,
+        *(Sum(getattr(union, name)) for name in COUNTS + TIMES),
+        group_by=group)
     cursor = Transaction().connection.cursor()
     cursor.execute(*query)
     result = {}
     for row in cursor:
-        result[row[0]] = _rates(
-            {n: int(v or 0) for n, v in zip(COUNTS, row[1:])})
+        key = tuple(row[:width]) if len(keys) > 1 else row[0]
+        values = {n: int(v or 0) for n, v in zip(COUNTS, row[width:])}
+        handling, p90 = row[width + len(COUNTS):]
+        values['handling_days'] = round(float(handling or 0), 4)
+        values['p90_days'] = (
+            round(float(p90), 2) if values['timed'] else None)
+        result[key] = _rates(values)
     return result
 
 
 def _rates(values):
-    "Set late_rate and on_time_rate of the counts (None without case)"
+    """Set late_rate and on_time_rate (None without case to handle) and
+    avg_days (None without timed case) of the figures"""
     to_handle, late = values['to_handle'], values['late']
     values['late_rate'] = late / to_handle if to_handle else None
     values['on_time_rate'] = (
         1 - values['late_rate'] if to_handle else None)
+    values.setdefault('handling_days', 0.)
+    values.setdefault('p90_days', None)
+    timed = values['timed']
+    values['avg_days'] = (
+        round(values['handling_days'] / timed, 2) if timed else None)
     return values
 
 
 def roll_up(by_unit):
     """The figures by unit (figures grouped by 'unit') with the counts of
     each unit's sub-units added to it and to each of its ancestors, as
-    {unit: {count: value}}; the cases without unit stay under None"""
+    {unit: {name: value}}; the cases without unit stay under None. The
+    90th percentile of a unit that gathers the figures of several units
+    is None (a percentile does not add up)."""
     pool = Pool()
     Unit = pool.get('pakn.unit')
     with Transaction().set_context(active_test=False):
@@ -269,12 +351,18 @@ def roll_up(by_unit):
             while parent:
                 ancestors.append(parent.id)
                 parent = parent.parent
-    result = {}
+    result, sources = {}, {}
     for unit, values in by_unit.items():
         for key in [unit, *parents.get(unit, [])]:
             totals = result.setdefault(key, dict.fromkeys(COUNTS, 0))
             for name in COUNTS:
                 totals[name] += values[name]
+            totals['handling_days'] = round(
+                totals.get('handling_days', 0) + values['handling_days'], 4)
+            sources.setdefault(key, []).append(values)
+    for key, totals in result.items():
+        timed = [v for v in sources[key] if v['timed']]
+        totals['p90_days'] = timed[0]['p90_days'] if len(timed) == 1 else None
     return {k: _rates(v) for k, v in result.items()}
 
 

@@ -39,6 +39,7 @@ BREAKDOWNS = [
     ('field', "Field"),
     ('category', "Category"),
     ('channel', "Channel"),
+    ('unit_field', "Unit and Field"),
     ]
 FORMATS = [
     ('xlsx', "Excel (XLSX)"),

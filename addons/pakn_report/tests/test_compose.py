@@ -23,7 +23,21 @@ from trytond.modules.pakn_report.report import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
-from .tools import CONSTRUCTION, HEALTH, NOVEMBER, TOTAL, ProvinceMixin, local
+from .tools import (
+    CONSTRUCTION,
+    HEALTH,
+    NOVEMBER,
+    QUARTER_CONSTRUCTION,
+    QUARTER_HEALTH,
+    QUARTER_TOTAL,
+    TOTAL,
+    YEAR_CONSTRUCTION,
+    YEAR_CONSTRUCTION_FIELD,
+    YEAR_HEALTH,
+    YEAR_TOTAL,
+    ProvinceMixin,
+    local,
+)
 
 
 def _line(text):
@@ -46,17 +60,22 @@ class ComposeTestCase(ProvinceMixin, ModuleTestCase):
         return Channel(ModelData.get_id(
                 'pakn_helpdesk', 'channel_web')).name
 
-    def golden(self):
-        "The expected breakdowns: [(title, group label, rows, total)]"
+    def golden(self, rows=(CONSTRUCTION, HEALTH, TOTAL), by_field=None):
+        """The expected breakdowns: [(title, group label, rows, total)] of
+        the golden rows of construction, health and the total (and of the
+        fields when given: [(name, golden row)], else every case without
+        field)"""
+        construction, health, total = rows
         units = [
-            ("Sở Xây dựng", self.expected(CONSTRUCTION)),
-            ("Sở Y tế", self.expected(HEALTH)),
+            ("Sở Xây dựng", self.expected(construction)),
+            ("Sở Y tế", self.expected(health)),
             ]
-        total = self.expected(TOTAL)
+        total = self.expected(total)
         return [
             ("Theo đơn vị", "Đơn vị", units, total),
-            ("Theo lĩnh vực", "Lĩnh vực", [("Chưa phân loại", total)],
-                total),
+            ("Theo lĩnh vực", "Lĩnh vực", [
+                    (n, self.expected(r)) for n, r in by_field]
+                if by_field else [("Chưa phân loại", total)], total),
             ("Theo kênh tiếp nhận", "Kênh tiếp nhận",
                 [(self.channel_name(), total)], total),
             ]
@@ -112,11 +131,11 @@ class ComposeTestCase(ProvinceMixin, ModuleTestCase):
         self.check_csv(report)
         self.check_pdf(report)
 
-    def check_xlsx(self, report):
+    def check_xlsx(self, report, golden=None):
         "The XLSX read back, cell by cell"
         workbook = openpyxl.load_workbook(
             io.BytesIO(output.to_xlsx(report)))
-        for title, label, rows, total in self.golden():
+        for title, label, rows, total in golden or self.golden():
             sheet = workbook[title]
             values = [list(r) for r in sheet.iter_rows(values_only=True)]
             header = [r[0] for r in values].index(label)
@@ -128,7 +147,7 @@ class ComposeTestCase(ProvinceMixin, ModuleTestCase):
                     values[header + 1:], lines):
                 self.assertEqual(line[0], name)
                 for key, value in zip(output.COLUMNS, line[1:]):
-                    if key in output.RATES:
+                    if key in output.RATES + output.DAYS:
                         self.assertAlmostEqual(value, figures[key])
                     else:
                         self.assertEqual(value, figures[key], key)
@@ -137,37 +156,92 @@ class ComposeTestCase(ProvinceMixin, ModuleTestCase):
         for case in report.late_cases:
             self.assertIn(case['code'], codes)
 
-    def check_csv(self, report):
+    def check_csv(self, report, golden=None):
         "The CSV read again"
         data = output.to_csv(report)
         rows = list(csv.reader(io.StringIO(data.decode('utf-8-sig'))))
         self.assertEqual(rows[0][2:], list(output.COLUMNS.values()))
         expected = []
-        for title, _, lines, total in self.golden():
+        for title, _, lines, total in golden or self.golden():
             for name, figures in lines + [(output.TOTAL, total)]:
                 expected.append([title, name] + [
                         '%.4f' % figures[k] if k in output.RATES
+                        else '%.2f' % figures[k] if k in output.DAYS
                         else str(figures[k]) for k in output.COLUMNS])
         self.assertEqual(rows[1:], expected)
 
-    def check_pdf(self, report):
+    def check_pdf(self, report, golden=None, words=(
+                'Tháng 11 năm 2026', "Chờ ý kiến các sở", '27/11/2026')):
         "The PDF's text has each row with its numbers"
         reader = PdfReader(io.BytesIO(output.to_pdf(report)))
         text = '\n'.join(
             p.extract_text(extraction_mode='layout') for p in reader.pages)
         lines = {_line(t) for t in text.splitlines()}
-        _, _, units, total = self.golden()[0]
+        _, _, units, total = (golden or self.golden())[0]
         for name, figures in units + [(output.TOTAL, total)]:
             for _, keys in output.PDF_TABLES:
                 row = [name] + [
                     output.rate_text(figures[k]) if k in output.RATES
+                    else output.days_text(figures[k]) if k in output.DAYS
                     else document.number(figures[k]) for k in keys]
                 self.assertIn(_line(' '.join(row)), lines)
         squashed = re.sub(r'\s+', '', text)
         for title in ["Theo đơn vị", "Theo lĩnh vực", "Theo kênh tiếp nhận",
-                'Tháng 11 năm 2026', output.LATE_TITLE,
-                "Chờ ý kiến các sở", '27/11/2026']:
+                output.LATE_TITLE, *words]:
             self.assertIn(re.sub(r'\s+', '', title), squashed)
+
+    @with_transaction()
+    def test_quarter_and_year(self):
+        """The fourth quarter and the year 2026: the golden figures in the
+        XLSX, CSV and PDF; the year's cross breakdown by unit and field"""
+        self.setup_world()
+        self.build_year()
+        day = dt.date(2026, 11, 18)
+        # the year by field: the March case and the others
+        without_field = [a - b for a, b in zip(
+                YEAR_TOTAL, YEAR_CONSTRUCTION_FIELD)]
+        # the ten cases timed: 1 (six), 5, 8, 16, 19 days
+        without_field[-1] = 16.
+        for kind, rows, by_field, label, months in [
+                ('quarter', (QUARTER_CONSTRUCTION, QUARTER_HEALTH,
+                        QUARTER_TOTAL), None, 'Quý IV năm 2026', 3),
+                ('year', (YEAR_CONSTRUCTION, YEAR_HEALTH, YEAR_TOTAL), [
+                        ("Xây dựng", YEAR_CONSTRUCTION_FIELD),
+                        ("Chưa phân loại", without_field)],
+                    'Năm 2026', 12),
+                ]:
+            with self.at(local(2027, 1, 2, 9, 0)):
+                report = make_report(*period_bounds(kind, day), kind=kind)
+            golden = self.golden(rows, by_field)
+            self.assertEqual(
+                [(b.title, b.group_label, b.rows, b.total)
+                    for b in report.breakdowns], golden, kind)
+            self.assertEqual(report.period, label)
+            self.assertEqual(len(report.series), months)
+            self.assertEqual(
+                [c['code'] for c in report.late_cases],
+                [self.cases[k].code for k in [
+                        'open_late', 'carried_late', 'late', 'due_soon',
+                        'not_due', 'december']])
+            self.check_xlsx(report, golden)
+            self.check_csv(report, golden)
+            self.check_pdf(report, golden, words=[
+                    label, "Chờ ý kiến các sở", '03/12/2026'])
+        report = make_report(
+            *period_bounds('year', day), group_bys=('unit_field',))
+        cross, = report.breakdowns
+        self.assertEqual(cross.title, "Theo đơn vị và lĩnh vực")
+        self.assertEqual(
+            [name for name, _ in cross.rows], [
+                "Sở Xây dựng / Xây dựng", "Sở Xây dựng / Chưa phân loại",
+                "Sở Y tế / Chưa phân loại"])
+        self.assertEqual(cross.rows[0][1], self.expected(
+                YEAR_CONSTRUCTION_FIELD))
+        self.assertEqual(cross.total, self.expected(YEAR_TOTAL))
+        rows = list(csv.reader(io.StringIO(
+                    output.to_csv(report).decode('utf-8-sig'))))
+        self.assertEqual(rows[1][:3], [
+                "Theo đơn vị và lĩnh vực", "Sở Xây dựng / Xây dựng", '1'])
 
     @with_transaction()
     def test_units_and_year(self):
@@ -192,7 +266,8 @@ class ComposeTestCase(ProvinceMixin, ModuleTestCase):
         self.assertEqual(empty.breakdowns[0].rows, [])
         self.assertEqual(empty.breakdowns[0].total, dict(
                 dict.fromkeys(COUNTS, 0), late_rate=None,
-                on_time_rate=None))
+                on_time_rate=None, handling_days=0., avg_days=None,
+                p90_days=None))
         self.assertEqual(empty.late_cases, [])
 
         year = make_report(

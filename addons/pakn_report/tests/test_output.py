@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from trytond.modules.pakn_report import document, output
 from trytond.modules.pakn_report.output import (
     COLUMNS,
+    DAYS,
     LATE_COLUMNS,
     RATES,
     TOTAL,
@@ -20,7 +21,8 @@ from trytond.modules.pakn_report.output import (
     Report,
 )
 
-COUNTS = [k for k in COLUMNS if k not in RATES]
+COUNTS = [k for k in COLUMNS if k not in RATES and k not in DAYS]
+NULLABLE = RATES + DAYS
 
 
 def _figures(seed):
@@ -30,6 +32,8 @@ def _figures(seed):
     figures['late'] = seed
     figures['late_rate'] = figures['late'] / figures['to_handle']
     figures['on_time_rate'] = 1 - figures['late_rate']
+    figures['avg_days'] = seed + 0.25
+    figures['p90_days'] = seed * 2 + 0.5
     return figures
 
 
@@ -37,14 +41,17 @@ def _total(rows):
     total = {k: sum(f[k] for _, f in rows) for k in COUNTS}
     total['late_rate'] = total['late'] / total['to_handle']
     total['on_time_rate'] = 1 - total['late_rate']
+    total['avg_days'] = 3.14
+    total['p90_days'] = None
     return total
 
 
 UNITS = [
     ('Phòng Quản lý đô thị số %d' % i, _figures(i)) for i in range(1, 46)]
-# a group without case to handle: rates None, counts missing
+# a group without case to handle: rates and days None, counts missing
 UNITS.append(('Ủy ban nhân dân phường Hồng Hà', {
-            'to_handle': 0, 'late_rate': None, 'on_time_rate': None}))
+            'to_handle': 0, 'late_rate': None, 'on_time_rate': None,
+            'avg_days': None, 'p90_days': None}))
 FIELDS = [
     ('Đất đai', _figures(60)),
     ('Giao thông, đô thị', _figures(61)),
@@ -100,8 +107,10 @@ class OutputTestCase(unittest.TestCase):
             from trytond.modules.pakn_report import report
         except ImportError as exception:  # pragma: no cover
             self.skipTest(str(exception))
-        self.assertEqual(
-            list(COLUMNS), report.COUNTS + ['late_rate', 'on_time_rate'])
+        # every count but the number of timed cases (those done)
+        self.assertEqual(list(COLUMNS), [
+                k for k in report.COUNTS if k != 'timed']
+            + ['late_rate', 'on_time_rate', 'avg_days', 'p90_days'])
         self.assertEqual(len(set(COLUMNS.values())), len(COLUMNS))
         keys = [k for _, ks in output.PDF_TABLES for k in ks]
         self.assertEqual(sorted(keys), sorted(COLUMNS))
@@ -135,9 +144,10 @@ class OutputTestCase(unittest.TestCase):
             cells = sheet[row]
             self.assertEqual(cells[0].value, label)
             for cell, key in zip(cells[1:], COLUMNS):
-                value = figures.get(key, None if key in RATES else 0)
-                if key in RATES:
-                    self.assertEqual(cell.number_format, '0.0%')
+                value = figures.get(key, None if key in NULLABLE else 0)
+                if key in NULLABLE:
+                    self.assertEqual(cell.number_format,
+                        '0.0%' if key in RATES else '0.00')
                     if value is None:
                         self.assertIsNone(cell.value)
                     else:
@@ -209,17 +219,20 @@ class OutputTestCase(unittest.TestCase):
                     breakdown.rows + [(TOTAL, breakdown.total)]):
                 line = [breakdown.title, label]
                 for key in COLUMNS:
-                    value = figures.get(key, None if key in RATES else 0)
+                    value = figures.get(key, None if key in NULLABLE else 0)
                     if key in RATES:
                         line.append(
                             '' if value is None else '%.4f' % value)
+                    elif key in DAYS:
+                        line.append(
+                            '' if value is None else '%.2f' % value)
                     else:
                         line.append(str(value))
                 expected.append(line)
         self.assertEqual(rows[1:], expected)
         self.assertEqual(len(rows), 1 + 47 + 4)
         # re-read as numbers
-        self.assertEqual(float(rows[1][-2]), round(
+        self.assertEqual(float(rows[1][-4]), round(
                 UNITS[0][1]['late_rate'], 4))
         self.assertEqual(rows[46][-1], '')
 
@@ -260,9 +273,11 @@ class OutputTestCase(unittest.TestCase):
                     breakdown.rows + [(TOTAL, breakdown.total)]):
                 expected.append(label)
                 for key in COLUMNS:
-                    value = figures.get(key, None if key in RATES else 0)
+                    value = figures.get(key, None if key in NULLABLE else 0)
                     if key in RATES:
                         expected.append(output.rate_text(value))
+                    elif key in DAYS:
+                        expected.append(output.days_text(value))
                     else:
                         expected.append(document.number(value))
         for case in LATE:
@@ -277,6 +292,9 @@ class OutputTestCase(unittest.TestCase):
         self.assertIn('1.001', text)
         self.assertEqual(output.rate_text(0.25), '25,0 %')
         self.assertEqual(output.rate_text(None), '')
+        self.assertEqual(output.days_text(4), '4,00')
+        self.assertEqual(output.days_text(1234.5), '1.234,50')
+        self.assertEqual(output.days_text(None), '')
         # the header of the units' table is repeated on page 2
         header = _squash(''.join(
                 [self.report.breakdowns[0].group_label]

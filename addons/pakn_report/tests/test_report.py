@@ -15,7 +15,21 @@ from trytond.modules.pakn_report.report import (
 )
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
-from .tools import CONSTRUCTION, HEALTH, NOVEMBER, TOTAL, ProvinceMixin, local
+from .tools import (
+    CONSTRUCTION,
+    HEALTH,
+    NOVEMBER,
+    QUARTER_CONSTRUCTION,
+    QUARTER_HEALTH,
+    QUARTER_TOTAL,
+    TOTAL,
+    YEAR_CONSTRUCTION,
+    YEAR_CONSTRUCTION_FIELD,
+    YEAR_HEALTH,
+    YEAR_TOTAL,
+    ProvinceMixin,
+    local,
+)
 
 
 class ReportTestCase(ProvinceMixin, ModuleTestCase):
@@ -48,6 +62,46 @@ class ReportTestCase(ProvinceMixin, ModuleTestCase):
         # without field
         self.assertEqual(
             figures(*NOVEMBER, 'field'), {None: self.expected(TOTAL)})
+
+    @with_transaction()
+    def test_quarter_and_year(self):
+        "The fourth quarter and the year 2026, cell by cell"
+        self.setup_world()
+        self.build_year()
+        day = dt.date(2026, 11, 18)
+        for kind, construction, health, total in [
+                ('quarter', QUARTER_CONSTRUCTION, QUARTER_HEALTH,
+                    QUARTER_TOTAL),
+                ('year', YEAR_CONSTRUCTION, YEAR_HEALTH, YEAR_TOTAL),
+                ]:
+            period = period_bounds(kind, day)
+            self.assertEqual(figures(*period, 'unit'), {
+                    self.construction.id: self.expected(construction),
+                    self.health.id: self.expected(health),
+                    }, kind)
+            self.assertEqual(
+                figures(*period), {None: self.expected(total)}, kind)
+        # November is unchanged by the cases before and after it
+        self.assertEqual(
+            figures(*NOVEMBER), {None: self.expected(TOTAL)})
+        cases = self.cases
+        self.assertEqual(
+            [r['id'] for r in late_cases(*period_bounds('quarter', day))],
+            [cases[k].id for k in [
+                    'open_late', 'carried_late', 'late', 'due_soon',
+                    'not_due', 'december']])
+        # by unit and field at once: the March case has a field
+        without_field = [a - b for a, b in zip(
+                YEAR_CONSTRUCTION, YEAR_CONSTRUCTION_FIELD)]
+        # the eight cases timed: 1, 1, 1, 1, 1, 8, 16 days without field
+        without_field[-1] = 16.
+        self.assertEqual(
+            figures(*period_bounds('year', day), ('unit', 'field')), {
+                (self.construction.id, self.field.id): self.expected(
+                    YEAR_CONSTRUCTION_FIELD),
+                (self.construction.id, None): self.expected(without_field),
+                (self.health.id, None): self.expected(YEAR_HEALTH),
+                })
 
     @with_transaction()
     def test_late_rate_is_the_ledger(self):
@@ -84,7 +138,8 @@ class ReportTestCase(ProvinceMixin, ModuleTestCase):
         commune = [0] * len(COUNTS)
         for name in ['received', 'to_handle', 'open_not_due']:
             commune[COUNTS.index(name)] = 1
-        construction = [a + b for a, b in zip(CONSTRUCTION, commune)]
+        construction = [a + b for a, b in zip(CONSTRUCTION, commune)] + (
+            CONSTRUCTION[len(COUNTS):])
         by_unit = figures(*NOVEMBER, 'unit')
         self.assertEqual(by_unit[self.commune.id], self.expected(commune))
         self.assertEqual(roll_up(by_unit), {

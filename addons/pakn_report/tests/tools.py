@@ -20,19 +20,73 @@ NOVEMBER = (local(2026, 11, 1), local(2026, 12, 1))
 # November 2026, per lead unit: the columns of COUNTS
 #      received carried to_handle late
 #      open: not due, due soon, late; done: on time, late
-#      rejected duplicate returned extensions ratings satisfied
+#      rejected duplicate returned extensions ratings satisfied timed
+# then the handling times of the cases done: their sum and 90th
+# percentile in working days (8-hour days, 07:30-11:30 and 13:00-17:00,
+# Monday to Friday; Tuesday 24 November 2026 is a holiday, Ngày Văn hóa
+# Việt Nam)
 CONSTRUCTION = [
     7, 2, 9, 2,
     1, 1, 1, 4, 1,
-    1, 0, 0, 1, 2, 1]
+    1, 0, 0, 1, 2, 1, 5,
+    # carried, on_time, extended, returned: 1 day each; late: 16 days
+    20., 16.]
 HEALTH = [
     2, 1, 3, 1,
     0, 0, 0, 1, 1,
-    0, 1, 1, 0, 1, 1]
+    0, 1, 1, 0, 1, 1, 2,
+    # health: 1 day; carried_late: 19 days
+    20., 19.]
 TOTAL = [
     9, 3, 12, 3,
     1, 1, 1, 5, 2,
-    1, 1, 1, 1, 3, 2]
+    1, 1, 1, 1, 3, 2, 7,
+    40., 19.]
+
+# The fourth quarter and the year 2026 of build_year, per lead unit, as
+# above; the quarter: November and the cases of October and December, the
+# September case carried over; the year: also the March case
+QUARTER_CONSTRUCTION = [
+    11, 0, 11, 5,
+    # open_late, not_due and december are late after the sweep of
+    # 31 December; due_soon was answered late on 3 December
+    0, 0, 3, 5, 2,
+    1, 0, 0, 1, 3, 2, 7,
+    # before 1 day and due_soon 8 days (24 November is a holiday)
+    29., 16.]
+QUARTER_HEALTH = [
+    3, 1, 4, 1,
+    0, 0, 0, 2, 1,
+    0, 1, 1, 0, 1, 1, 3,
+    # september: 5 days
+    25., 19.]
+QUARTER_TOTAL = [
+    14, 1, 15, 6,
+    0, 0, 3, 7, 3,
+    1, 1, 1, 1, 4, 3, 10,
+    54., 16.]
+YEAR_CONSTRUCTION = [
+    12, 0, 12, 5,
+    0, 0, 3, 6, 2,
+    1, 0, 0, 1, 4, 3, 8,
+    # march: 2 days
+    31., 16.]
+# the March case, the only one with a field
+YEAR_CONSTRUCTION_FIELD = [
+    1, 0, 1, 0,
+    0, 0, 0, 1, 0,
+    0, 0, 0, 0, 1, 1, 1,
+    2., 2.]
+YEAR_HEALTH = [
+    4, 0, 4, 1,
+    0, 0, 0, 2, 1,
+    0, 1, 1, 0, 1, 1, 3,
+    25., 19.]
+YEAR_TOTAL = [
+    16, 0, 16, 6,
+    0, 0, 3, 8, 3,
+    1, 1, 1, 1, 5, 4, 11,
+    56., 16.]
 
 
 class ProvinceMixin:
@@ -189,8 +243,34 @@ class ProvinceMixin:
         Ticket.write([Ticket(cases['open_late'].id)], {
                 'delay_reason': "Chờ ý kiến các sở"})
 
+    def build_year(self):
+        """The cases of build with, before them, a case answered in March
+        (the only one with a field) and one received in September and
+        answered in October, and after them, December: the case due soon
+        answered late, the sweep of the last day of the year"""
+        pool = Pool()
+        Field = pool.get('pakn.field')
+        Ticket = pool.get('pakn.ticket')
+        sxd, syt = self.construction, self.health
+        self.field, = Field.create([{'name': "Xây dựng", 'code': 'XD'}])
+        march = self.new_ticket(local(2026, 3, 10, 9, 0), sxd)
+        Ticket.write([march], {'field': self.field.id})
+        self.deliver(march, local(2026, 3, 12, 9, 0))
+        self.rate(march, 'satisfied', local(2026, 3, 13, 9, 0))
+        september = self.new_ticket(local(2026, 9, 29, 9, 0), syt)
+        self.deliver(september, local(2026, 10, 6, 9, 0))
+        self.build()
+        self.cases.update(march=march, september=september)
+        self.deliver(self.cases['due_soon'], local(2026, 12, 3, 9, 0))
+        self.sweep(local(2026, 12, 31, 17, 0))
+
     def expected(self, row):
+        "The figures of a golden row (COUNTS, handling_days, p90_days)"
         values = dict(zip(COUNTS, row))
+        values['handling_days'], values['p90_days'] = row[len(COUNTS):] or (
+            0., None)
         late_rate = values['late'] / values['to_handle']
         values.update(late_rate=late_rate, on_time_rate=1 - late_rate)
+        values['avg_days'] = (round(values['handling_days'] / values[
+                    'timed'], 2) if values['timed'] else None)
         return values
