@@ -19,10 +19,11 @@ VENV_STAMP := $(VENV)/.pakn-installed
 SAO_STAMP := node_modules/.pakn-installed
 CHROMIUM := /usr/bin/chromium
 # Debian packages of the tests: chromium (browser tests), poppler-utils
-# (pdftotext, pdftoppm) and fonts-dejavu-core (the fonts of the PDFs)
+# (pdftotext, pdftoppm), fonts-dejavu-core (the fonts of the PDFs) and
+# softhsm2 (the PKCS#11 token of the signature tests)
 DEBIAN_FILES := $(CHROMIUM) /usr/bin/pdftoppm \
-	/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
-DEBIAN_PACKAGES := chromium poppler-utils fonts-dejavu-core
+	/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/bin/softhsm2-util
+DEBIAN_PACKAGES := chromium poppler-utils fonts-dejavu-core softhsm2
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -124,6 +125,7 @@ demo: install
 	@echo
 	@echo "PAKN 1022 demo is running: back office $(DEMO_URL), public portal $(PORTAL_URL)  (database $(DEMO_DB))"
 	@echo "Logins, all with password $(DEMO_PASSWORD): admin, operator, specialist, leader, office"
+	@echo "Reports of the last month and of the year (XLSX, PDF): log in as office, menu Phản ánh, kiến nghị 1022 / Báo cáo / Báo cáo đã lập; copies in var/reports/"
 	@echo "Logs: var/log/trytond.log, var/log/trytond-cron.log, var/log/portal.log; the SMS sent: var/log/sms.log. Stop it with: make stop"
 
 stop:
@@ -157,6 +159,12 @@ bench-sla: install
 
 bench-portal: install
 	$(PY) bench/portal.py
+
+# The yearly report by unit x field over 1,000,000 cases (its own database,
+# dropped at the end); BENCH_ARGS e.g. '--cases 20000 --keep'
+.PHONY: bench-reports
+bench-reports: install
+	$(PY) bench/reports.py $(BENCH_ARGS)
 
 clean: stop
 	rm -rf var build dist tests/artifacts

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Create the demo database of the 1022 hotline back office.
 
-Recreate the SQLite database from scratch, activate pakn_helpdesk, pakn_sms
-and pakn_portal, set up Vietnamese, then load units, staff and 40 cases,
-each driven through its workflow by proteus as the users would, pressing
-each button as the user whose role it is (see
-pakn_helpdesk/tests/scenario_ticket_life.rst).
+Recreate the SQLite database from scratch, activate pakn_helpdesk, pakn_sms,
+pakn_portal and pakn_report, set up Vietnamese, then load units, staff and 40
+cases, each driven through its workflow by proteus as the users would,
+pressing each button as the user whose role it is (see
+pakn_helpdesk/tests/scenario_ticket_life.rst), and produce the office's
+reports of the last month and of the year (copies in var/reports/).
 
 Usage: python data/demo.py --database pakn_demo --config trytond.conf
 """
@@ -28,6 +29,8 @@ PASSWORD = 'demo1022'
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The demo's SMS go to this file (the file gateway), one JSON line each
 SMS_LOG = os.path.join(ROOT, 'var', 'log', 'sms.log')
+# Copies of the files of the demo's reports
+REPORTS_DIR = os.path.join(ROOT, 'var', 'reports')
 SEED = 1022
 PROVINCE = "Tỉnh Hòa Bình Xanh"
 CITY = "thành phố Lam Giang"
@@ -272,7 +275,7 @@ def recreate_database(database, config_file, tmpdir):
     subprocess.run([
             sys.executable, '-m', 'trytond.cli.admin', '-c', *config_files,
             '-d', database, '-u', 'pakn_helpdesk', 'pakn_sms', 'pakn_portal',
-            '--activate-dependencies'],
+            'pakn_report', '--activate-dependencies'],
         # no admin email: trytond checks that its domain receives mail
         # (admin@example.com fails); the empty answer to its prompt
         input='\n', text=True, stdout=subprocess.DEVNULL,
@@ -538,7 +541,10 @@ class Driver:
             ticket = self.as_user(login, ticket_id)
             for name, value in values.items():
                 setattr(ticket, name, value)
-            if step == 'forward' and values['lead_unit'].code == unit:
+            # ids, not codes: reading a unit as the staff would ask for the
+            # fields only administrators read (pakn_report's signing keys)
+            if step == 'forward' and unit and (
+                    values['lead_unit'].id == self.units[unit].id):
                 ticket.coordinating_units.extend(
                     self.Unit(self.units[c].id) for c in case.get('coord', []))
             ticket.click(step)
@@ -683,10 +689,56 @@ def portal_feedback(database):
     return ratings, len(followups)
 
 
+# The reports the office files: the last month's and the year's, by unit,
+# field and channel
+REPORTS = [
+    ('month', 'xlsx'), ('month', 'pdf'), ('year', 'xlsx'), ('year', 'pdf')]
+
+
+def produce_reports(config, users, directory=None):
+    """Produce the REPORTS of the whole province as the office user would,
+    with the wizard "Lập báo cáo" (the period, the breakdowns and the
+    format); copy their files to directory (REPORTS_DIR when None) and
+    return the menu where the back office lists them and the paths of
+    the copies"""
+    directory = os.path.abspath(directory or REPORTS_DIR)
+    config.user = users['office']
+    Report = Model.get('pakn.report')
+    for kind, format_ in REPORTS:
+        wizard = Wizard('pakn.report.create')
+        wizard.form.kind = kind
+        if kind == 'month':
+            # the form opens on today: a day of the last month
+            wizard.form.date = (
+                wizard.form.date.replace(day=1) - dt.timedelta(days=1))
+        wizard.form.unit = None
+        wizard.form.breakdowns = ['unit', 'field', 'channel']
+        wizard.form.format = format_
+        wizard.execute('open_')
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):  # those of the previous database
+        if name.startswith('bao-cao-'):
+            os.remove(os.path.join(directory, name))
+    paths = []
+    for report in Report.find([], order=[('id', 'ASC')]):
+        paths.append(os.path.join(directory, report.file_name))
+        with open(paths[-1], 'wb') as file:
+            file.write(report.file)
+    # the menu's path in the office's language (Vietnamese)
+    menu_id = Model.get('ir.model.data').get_id(
+        'pakn_report', 'menu_report_form', {})
+    with config.set_context(language='vi'):
+        menu = Model.get('ir.ui.menu')(menu_id)
+        return menu.rec_name, paths
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--database', default='pakn_demo')
     parser.add_argument('--config', default='trytond.conf')
+    parser.add_argument('--reports', default=REPORTS_DIR,
+        help="the folder of the copies of the reports' files "
+        "(default: var/reports)")
     args = parser.parse_args()
     if not os.path.isfile(args.config):
         sys.exit(f"no configuration file {args.config}")
@@ -705,6 +757,8 @@ def main():
 
     shape_deadlines(args.database)
     ratings, followups = portal_feedback(args.database)
+    report_menu, report_paths = produce_reports(
+        config, users, args.reports)
 
     config.user = users['admin']
     tickets = Model.get('pakn.ticket').find([])
@@ -732,6 +786,11 @@ def main():
     print(f"Portal: {len(Model.get('pakn.ticket').find([('public', '=', True)]))} "
         f"published answers, {ratings} ratings, {followups} follow-up "
         "questions")
+    print(f"Reports: {len(report_paths)} in the back office, menu "
+        f"{report_menu}; copies of their files:")
+    for path in report_paths:
+        inside = os.path.commonpath([path, ROOT]) == ROOT
+        print('  ' + (os.path.relpath(path, ROOT) if inside else path))
     print(f"Done in {time.monotonic() - start:.0f} s")
 
 

@@ -10,6 +10,7 @@ Each test class has a database of its own. The first class of the process
 loads the fixture; its filled database is kept (a file, or a PostgreSQL
 template) and copied for the next classes, which need not load it again."""
 import atexit
+import hashlib
 import html
 import os
 import re
@@ -30,18 +31,25 @@ _frozen = []
 
 
 class FilledDatabase:
-    "The database of the fixture, filled once in this process and copied"
+    """The database of the fixture, filled once in this process and copied;
+    modules: those activated, if not the default of TrytonServer"""
 
-    def __init__(self):
+    def __init__(self, modules=None):
         self.data = None
+        self.modules = modules
+
+    def server(self, database):
+        if self.modules:
+            return TrytonServer(database, FIXTURE, modules=self.modules)
+        return TrytonServer(database, FIXTURE)
 
     def start(self, database):
         "A server object of database, filled with the fixture"
         if self.data is None:
-            server = TrytonServer(database, FIXTURE).start(serve=False)
+            server = self.server(database).start(serve=False)
             self.keep(server)
             return server
-        server = TrytonServer(database, FIXTURE)
+        server = self.server(database)
         server.tmp = tempfile.mkdtemp(prefix='pakn-server-')
         server.data = self.data
         if self.postgresql:
@@ -57,7 +65,10 @@ class FilledDatabase:
         self.postgresql = server.backend.startswith('postgresql')
         if self.postgresql:
             # a database of this run: tests/run.py drops it if left
-            self.template = run_database('test_pakn_portal_filled')
+            # (a name of at most 63 bytes, the limit of PostgreSQL)
+            self.template = run_database('test_pakn_portal_filled' + (
+                    '_' + hashlib.sha256(' '.join(self.modules).encode())
+                    .hexdigest()[:8] if self.modules else ''))
             self.admin = TrytonServer(self.template, FIXTURE)
             self.admin._pg('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
                 % self.template)
@@ -80,17 +91,28 @@ class FilledDatabase:
 
 
 filled = FilledDatabase()
+# The filled databases of other modules, by their tuple
+_filled = {None: filled}
+
+
+def filled_with(modules):
+    "The filled database of the modules (None: those of TrytonServer)"
+    if modules not in _filled:
+        _filled[modules] = FilledDatabase(modules)
+    return _filled[modules]
 
 
 class PortalTestCase(unittest.TestCase):
     """The Flask portal; area: the name of the blueprint tested, which
-    names the class's own database"""
+    names the class's own database; modules: a tuple of the modules to
+    activate if not those of TrytonServer (e.g. with pakn_report)"""
     area = None
+    modules = None
 
     @classmethod
     def setUpClass(cls):
         cls.database = run_database('test_pakn_portal_' + cls.area)
-        cls.server = filled.start(cls.database)
+        cls.server = filled_with(cls.modules).start(cls.database)
         cls.data = cls.server.data
         cls.cases = cls.data['cases']
         cls._path = config.get('database', 'path')

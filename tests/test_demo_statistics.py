@@ -16,6 +16,7 @@ trytond_server.py, then filled by this file run as a script:
 import contextlib
 import datetime as dt
 import html
+import io
 import json
 import os
 import re
@@ -51,7 +52,10 @@ def fill(database):
         demo.drive_cases(config, units, users)
         demo.shape_deadlines(database)
         demo.portal_feedback(database)
-    print(json.dumps({'database': database, 'cases': len(demo.CASES)}))
+        menu, reports = demo.produce_reports(config, users, os.path.join(
+                os.environ['TRYTOND_DATABASE__PATH'], 'reports'))
+    print(json.dumps({'database': database, 'cases': len(demo.CASES),
+                'report_menu': menu, 'reports': reports}))
 
 
 class DemoStatisticsTestCase(unittest.TestCase):
@@ -67,7 +71,9 @@ class DemoStatisticsTestCase(unittest.TestCase):
         # never alone on the server: a name of its own, dropped at the end
         # (the cleanups run even if the set-up fails half-way)
         cls.database = 'test_demo_stats_%s' % uuid.uuid4().hex[:12]
-        cls.server = TrytonServer(cls.database, os.path.abspath(__file__))
+        cls.server = TrytonServer(cls.database, os.path.abspath(__file__),
+            modules=('pakn_helpdesk', 'pakn_sms', 'pakn_portal',
+                'pakn_report'))
         cls.addClassCleanup(cls.server.stop)
         cls.server.start(serve=False)
         path = config.get('database', 'path')
@@ -226,6 +232,78 @@ class DemoStatisticsTestCase(unittest.TestCase):
                 r'<td class="num">%s</td><td class="num">%s</td>'
                 r'<td class="num">%s</td>' % (
                     re.escape(unit), n, l, percent(n, l)))
+
+    def test_reports(self):
+        """The demo holds the office's reports of the province for the last
+        month and the year, by unit, field and channel, in XLSX and PDF,
+        with their files (copied out by data/demo.py)"""
+        from pypdf import PdfReader
+
+        from trytond.modules.pakn_helpdesk.common import now, to_local
+        from trytond.modules.pakn_report.compose import period_text
+        from trytond.modules.pakn_report.report import period_bounds
+        from trytond.modules.pakn_report.tests.test_reporting import (
+            first_totals,
+        )
+        from trytond.pool import Pool
+        with self.transaction():
+            pool = Pool(self.database)
+            Report = pool.get('pakn.report')
+            User = pool.get('res.user')
+            office, = User.search([('login', '=', 'office')])
+            today = to_local(now()).date()
+            last_month = today.replace(day=1) - dt.timedelta(days=1)
+            reports = Report.search([], order=[('id', 'ASC')])
+            self.assertEqual(
+                [(r.kind, r.date, r.format) for r in reports], [
+                    ('month', last_month, 'xlsx'),
+                    ('month', last_month, 'pdf'),
+                    ('year', today, 'xlsx'),
+                    ('year', today, 'pdf'),
+                    ])
+            files = {}
+            for report in reports:
+                files[report.kind, report.format] = (
+                    report.file_name, report.file,
+                    period_text(report.start, report.end, report.kind))
+                with self.subTest(report=report.file_name):
+                    self.assertEqual(report.created_by, office)
+                    self.assertIsNone(report.unit)
+                    self.assertEqual(
+                        set(report.breakdowns), {'unit', 'field', 'channel'})
+                    self.assertEqual((report.start, report.end),
+                        period_bounds(report.kind, report.date))
+                    self.assertEqual(
+                        report.file_name, '%s.%s' % (
+                            report.file_stem(), report.format))
+                    self.assertTrue(report.file_name.startswith(
+                            'bao-cao-thang-%02d-%s.' % (
+                                last_month.month, last_month.year)
+                            if report.kind == 'month'
+                            else 'bao-cao-nam-%s.' % today.year))
+        self.assertEqual(self.server.data['report_menu'],
+            'Phản ánh, kiến nghị 1022 / Báo cáo / Báo cáo đã lập')
+        copies = {}
+        for path in self.server.data['reports']:
+            with open(path, 'rb') as file:
+                copies[os.path.basename(path)] = file.read()
+        self.assertEqual(copies, {n: d for n, d, _ in files.values()})
+
+        # the year's cases are the demo's 40, all to handle this year
+        totals, _ = first_totals(files['year', 'xlsx'][1])
+        self.assertEqual(totals['Tổng số phải xử lý'], 40)
+        totals, _ = first_totals(files['month', 'xlsx'][1])
+        self.assertGreater(totals['Tổng số phải xử lý'], 0)
+        for kind in ['month', 'year']:
+            name, data, period = files[kind, 'pdf']
+            with self.subTest(report=name):
+                self.assertTrue(data.startswith(b'%PDF-'))
+                text = '\n'.join(p.extract_text()
+                    for p in PdfReader(io.BytesIO(data)).pages)
+                self.assertIn(period, text)
+                for title in ['Theo đơn vị', 'Theo lĩnh vực', 'Theo kênh']:
+                    self.assertIn(title, text)
+                self.assertIn('Tổng cộng', text)
 
 
 if __name__ == '__main__':

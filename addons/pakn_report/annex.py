@@ -12,9 +12,13 @@ the title and the text. The PDF is stored with the case as an
 ir.attachment of kind 'answer' named '<code>-tra-loi.pdf', written by the
 server only: no client creates, changes or deletes it.
 
-Signature: when the unit has a signing certificate configured (issue 13,
-point 6, not built yet), Ticket._annex_data is where the bytes of
-render_pdf() pass through signature.sign_pdf() before they are stored.
+Signature: when the answering unit (the lead unit) has a signing method
+(signing.py: a PKCS#12 file or a PKCS#11 token), Ticket._annex_data signs
+the bytes of render_pdf() (PAdES B-T with the configured timestamp
+authority, B-LT when the chain can be validated) before they are stored;
+when signing fails the approval is refused (signing.SigningError) and
+nothing is saved. Ticket.check_answer_pdf verifies a PDF for the portal's
+page "Kiểm tra văn bản".
 """
 from trytond.i18n import gettext
 from trytond.model.exceptions import AccessError
@@ -22,7 +26,8 @@ from trytond.modules.pakn_helpdesk.common import to_local
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
-from . import document
+from . import document, signing
+from .exceptions import ReportValidationError
 
 __all__ = ['TITLE', 'KIND', 'file_name', 'render_pdf']
 
@@ -72,6 +77,24 @@ class Attachment(metaclass=PoolMeta):
             raise AccessError(gettext('pakn_report.msg_annex_server_only'))
 
 
+    @classmethod
+    def validate_fields(cls, attachments, field_names):
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        super().validate_fields(attachments, field_names)
+        # No other file of a case takes the name of its answer document:
+        # the citizen must not be shown a look-alike
+        for attachment in attachments:
+            resource = attachment.resource
+            if (attachment.pakn_kind != KIND
+                    and isinstance(resource, Ticket) and resource.id >= 0
+                    and resource.code and (attachment.name or '').strip()
+                    .lower() == file_name(resource.code).lower()):
+                raise ReportValidationError(gettext(
+                        'pakn_report.msg_annex_name_reserved',
+                        name=attachment.name))
+
+
 class Ticket(metaclass=PoolMeta):
     __name__ = 'pakn.ticket'
 
@@ -115,11 +138,25 @@ class Ticket(metaclass=PoolMeta):
         config = Configuration(1)
         unit = self.lead_unit
         superior = unit.parent.name if unit and unit.parent else None
-        # where signature.sign_pdf() plugs in once units have certificates
-        return render_pdf(
+        data = render_pdf(
             self.answer_unit or config.hotline_name, self.code,
             config.province or '', to_local(self.approved_at).date(),
             self.answer_text, superior=superior)
+        return signing.sign(unit, data)
+
+    @classmethod
+    def check_answer_pdf(cls, data):
+        """Check that data (PDF bytes) is an unaltered answer signed by a
+        configured unit; the interface of the portal's "Kiểm tra văn bản".
+
+        Return a dict: 'valid' (the signature is intact and chains to the
+        configured trust roots, and its certificate is one of a unit's),
+        'reason' (why not, translated, else None), 'unit' (the name of the
+        unit when valid), 'signed_at' (naive UTC: the timestamp's time,
+        else the signing time claimed), 'code' (the case's code from the
+        signed document's title when valid), 'signer' (the certificate's
+        common name)."""
+        return signing.check(data)
 
     def _annex_attachment(self):
         pool = Pool()

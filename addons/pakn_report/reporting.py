@@ -64,6 +64,11 @@ PARAMETERS = [
     'kind', 'date', 'from_date', 'to_date', 'unit', 'include_subunits',
     'breakdowns', 'format',
     ]
+# The longest period of a report and the years a period may lie in: a
+# period is a month query each for its series, and a forged date must not
+# make the server count for hours or overflow the calendar
+MAX_DAYS = 5 * 366
+YEARS = (1900, 2999)
 # The groups that report on every unit
 PROVINCE_GROUPS = ['group_office', 'group_admin']
 
@@ -117,6 +122,14 @@ class ReportParameters(ModelView):
 
     def get_bounds(self):
         "The naive UTC bounds [start, end) of the period"
+        dates = ([self.from_date, self.to_date] if self.kind == 'custom'
+            else [self.date])
+        if any(not (YEARS[0] <= d.year <= YEARS[1]) for d in dates) or (
+                self.kind == 'custom'
+                and (self.to_date - self.from_date).days >= MAX_DAYS):
+            raise ReportValidationError(gettext(
+                    'pakn_report.msg_report_period_limits',
+                    first=YEARS[0], last=YEARS[1], years=MAX_DAYS // 366))
         if self.kind == 'custom':
             if self.to_date < self.from_date:
                 raise ReportValidationError(

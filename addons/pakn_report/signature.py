@@ -62,6 +62,8 @@ VerifyResult = namedtuple('VerifyResult', [
         'signed_at',  # timestamp time if any, else the claimed time
         'timestamped',  # carries a signature timestamp token
         'reason',  # None when valid, else one of the strings above
+        'signer_certificate',  # DER bytes of the signer's certificate
+        'title',  # the document's title when it was signed, or None
         ])
 
 
@@ -174,6 +176,20 @@ def _name(cert):
     return subject.get('common_name'), subject.get('organization_name')
 
 
+def _signed_title(embedded):
+    "The title of the document information in the signed revision"
+    try:
+        resolver = embedded.reader.get_historical_resolver(
+            embedded.signed_revision)
+        info = resolver.trailer_view.get('/Info')
+        if info is None:
+            return None
+        title = info.get_object().get('/Title')
+        return str(title) if title is not None else None
+    except Exception:
+        return None
+
+
 def _intact(status):
     "The signed bytes are unaltered and nothing but LTV data follows"
     if not (status.intact and status.valid):
@@ -203,8 +219,10 @@ def verify_pdf(
     trust_roots, other_certs: certificates (asn1crypto, cryptography or
     DER/PEM bytes); crls, ocsps: revocation data (objects or DER/PEM bytes)
     that makes revocation checking 'hard-fail'; moment: the validation
-    time (default now, so a signer certificate expired by now is refused:
-    long-term validation at the timestamp's time is not done here).
+    time (default now; a signer certificate expired by now is checked at
+    the time of a valid and trusted signature timestamp instead, when the
+    signature has one: B-T keeps an answer valid after its certificate
+    expired).
 
     The last signature is the one checked: it must cover the whole file,
     only validation data (B-LT) may be appended after it.
@@ -224,8 +242,22 @@ def verify_pdf(
         status = validate_pdf_signature(embedded, context)
     except Exception:
         return _result(signed=True, reason=ERROR)
-    name, organisation = _name(status.signing_cert)
     timestamp = status.timestamp_validity
+    if (moment is None and not status.trusted and not status.revoked
+            and timestamp is not None and timestamp.valid
+            and timestamp.intact and timestamp.trusted):
+        # A certificate that has expired since: the timestamp proves the
+        # signature existed at its time, when the chain is checked
+        try:
+            context = make_validation_context(
+                trust_roots, other_certs=other_certs, crls=crls,
+                ocsps=ocsps, moment=timestamp.timestamp,
+                allow_fetching=allow_fetching)
+            status = validate_pdf_signature(embedded, context)
+        except Exception:
+            return _result(signed=True, reason=ERROR)
+        timestamp = status.timestamp_validity
+    name, organisation = _name(status.signing_cert)
     signed_at = (timestamp.timestamp if timestamp is not None
         else status.signer_reported_dt)
     intact = _intact(status)
@@ -250,4 +282,6 @@ def verify_pdf(
         signed=True, valid=reason is None, intact=intact, trusted=trusted,
         revoked=status.revoked, signer_name=name,
         signer_organisation=organisation, signed_at=signed_at,
-        timestamped=timestamp is not None, reason=reason)
+        timestamped=timestamp is not None, reason=reason,
+        signer_certificate=status.signing_cert.dump(),
+        title=_signed_title(embedded))

@@ -29,12 +29,12 @@ import uuid
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from sql import Literal
+from sql import Literal, Null
 from sql.operators import Equal, Exists
 
 from trytond import config
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.model import Check, Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.pakn_helpdesk.common import now
 from trytond.modules.pakn_helpdesk.model import IntegrityMixin, ServerOnlyMixin
 from trytond.pool import Pool, PoolMeta
@@ -63,6 +63,8 @@ UNDELIVERED = {'UNDELIV', 'REJECTD', 'EXPIRED', 'DELETED'}
 BUDGET = 50
 BATCH = 20
 MAX_RETRY_DELAY = 3600
+# The validity (hours) of a message without a template
+VALIDITY = 24
 
 
 @contextmanager
@@ -96,8 +98,12 @@ class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
     template = fields.Many2One(
         'pakn.sms.template', "Template", readonly=True, ondelete='RESTRICT')
     ticket = fields.Many2One(
-        'pakn.ticket', "Case", required=True, readonly=True,
-        ondelete='RESTRICT')
+        'pakn.ticket', "Case", readonly=True, ondelete='RESTRICT',
+        help="The case of the message; none for an announcement.")
+    origin = fields.Reference(
+        "Origin", selection='get_origins', readonly=True,
+        help="What an announcement (a message without a case) is about: "
+        "a report sent on schedule, say.")
     event = fields.Many2One(
         'pakn.ticket.event', "Event", readonly=True, ondelete='RESTRICT')
     key = fields.Char(
@@ -137,12 +143,18 @@ class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls.__access__.add('ticket')
+        # The access of a case's messages follows the case's (Rule below:
+        # __access__ would need a required ticket)
         cls._sql_constraints += [
             ('key_unique', Unique(t, t.key),
                 'pakn_sms.msg_message_key_unique'),
             ('reference_unique', Unique(t, t.reference),
                 'pakn_sms.msg_message_key_unique'),
+            # A message is about a case or, an announcement, about its
+            # origin (the rule "Announcements" in outbox.xml)
+            ('ticket_or_origin', Check(t,
+                    (t.ticket != Null) | (t.origin != Null)),
+                'pakn_sms.msg_message_ticket_or_origin'),
             ]
         cls._sql_indexes.update({
                 Index(t, (t.ticket, Index.Range())),
@@ -182,6 +194,17 @@ class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
         if mode == 'create':
             values.setdefault('reference', uuid.uuid4().hex)
         return values
+
+    @classmethod
+    def _get_origins(cls):
+        "The models an announcement may be about"
+        return []
+
+    @classmethod
+    def get_origins(cls):
+        IrModel = Pool().get('ir.model')
+        return [(None, '')] + [
+            (m, IrModel.get_name(m)) for m in cls._get_origins()]
 
     def get_cost(self, name):
         if self.gateway:
@@ -233,11 +256,52 @@ class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
         return messages
 
     @classmethod
-    def _message_values(cls, text, gateway, instant, template, **values):
+    def announce(cls, origin, text, recipients):
+        """Queue text to recipients (mobile numbers) about origin, a record
+        of one of _get_origins that is not a case: an announcement, read
+        by the office and the administrators only, once for each origin
+        and recipient, sent as soon as the sender runs"""
+        pool = Pool()
+        Configuration = pool.get('pakn.configuration')
+        with without_check_access():
+            gateway = Configuration(1).sms_gateway
+            instant = now()
+            body, encoding_, segments = cls._prepare(gateway, text)
+            vlist = {}
+            for recipient in recipients:
+                recipient = normalize_mobile(recipient)
+                key = '%s:%s' % (origin, recipient)
+                vlist[key] = {
+                    'recipient': recipient,
+                    'body': body,
+                    'encoding': encoding_,
+                    'segments': segments,
+                    'gateway': gateway.id if gateway else None,
+                    'origin': str(origin),
+                    'key': key,
+                    'urgent': False,
+                    'next_attempt': instant,
+                    'expires_at': instant + dt.timedelta(hours=VALIDITY),
+                    }
+            existing = {m.key for m in cls.search([
+                        ('key', 'in', list(vlist)),
+                        ])}
+            messages = cls.create(
+                [v for k, v in vlist.items() if k not in existing])
+        if messages and config.getboolean('queue', 'worker', default=False):
+            cls.__queue__.send(messages)
+        return messages
+
+    @classmethod
+    def _prepare(cls, gateway, text):
+        "The text as sent, its encoding and segments"
         if gateway:
-            text, encoding_, segments = gateway.prepare(text)
-        else:
-            text, encoding_, segments = encoding.prepare(text)
+            return gateway.prepare(text)
+        return encoding.prepare(text)
+
+    @classmethod
+    def _message_values(cls, text, gateway, instant, template, **values):
+        text, encoding_, segments = cls._prepare(gateway, text)
         urgent = bool(values['ticket'].urgent)
         values.update({
                 'body': text,
@@ -590,7 +654,8 @@ class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
                 raise ResendError(gettext(
                         'pakn_sms.msg_message_resend_state',
                         message=message.rec_name))
-            validity = message.template.validity if message.template else 24
+            validity = (message.template.validity if message.template
+                else VALIDITY)
             cls.write([message], {
                     'state': 'queued',
                     'attempts': 0,
@@ -598,6 +663,29 @@ class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):
                     'expires_at': instant + dt.timedelta(hours=validity),
                     'last_error': None,
                     })
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def get(cls, model_name, mode='read'):
+        """The rules of a message: its own and those of its case, as
+        __access__ = {'ticket'} gives them, but on an optional ticket: a
+        message without a case passes no rule of the cases (only a group
+        that sees every case sees it, then the rule "Announcements")"""
+        clause, clause_global = super().get(model_name, mode=mode)
+        if model_name == 'pakn.sms.message':
+            ticket_clause, ticket_global = super().get(
+                'pakn.ticket', mode=mode)
+            for own, case in [
+                    (clause, ticket_clause),
+                    (clause_global, ticket_global),
+                    ]:
+                for group, domain in case.items():
+                    own[group] = (
+                        [('ticket', 'where', domain)] if domain else [])
+        return clause, clause_global
 
 
 class Cron(metaclass=PoolMeta):

@@ -148,9 +148,17 @@ def create_app(settings=None, instance_path=None):
 
     # one blueprint per area (templates/<area>/), common holds the shared
     # helpers, the filters and the pages of no area
-    from . import answers, common, statistics, submit, suggestions, track
+    from . import (
+        answers,
+        common,
+        documents,
+        statistics,
+        submit,
+        suggestions,
+        track,
+    )
     common.init_app(app)
-    for area in [submit, track, answers, statistics, suggestions]:
+    for area in [submit, track, answers, statistics, suggestions, documents]:
         app.register_blueprint(area.blueprint)
 
     app.after_request(security_headers)

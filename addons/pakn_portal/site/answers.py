@@ -30,6 +30,7 @@ from .common import (
     publications,
     text,
 )
+from .documents import answer_pdf, file_name, pdf_response
 
 blueprint = Blueprint('answers', __name__)
 
@@ -96,7 +97,33 @@ def answer(number, slug=None):
             'token': serializer.dumps([publication.id, a.id]),
             } for a in Publication.evidence(publication)]
     return render_template('answers/answer.html', publication=publication,
-        followups=followups, evidence=evidence)
+        followups=followups, evidence=evidence,
+        has_pdf=public_pdf(publication) is not None)
+
+
+def public_pdf(publication):
+    """The Annex I PDF of a published answer, None if there is none or
+    its case is not public (any more)"""
+    ticket = publication.ticket
+    if ticket.confidential or ticket.state_secret or not ticket.public:
+        return None
+    return answer_pdf(ticket)
+
+
+@blueprint.route('/cau-tra-loi/<int:number>/tra-loi.pdf')
+@tryton.transaction()
+def answer_file(number):
+    "The Annex I PDF of a published answer"
+    if number > 2 ** 31 - 1:
+        abort(404)
+    Publication = pool_get('pakn.portal.publication')
+    found = Publication.search([('id', '=', number)], limit=1)
+    data = public_pdf(found[0]) if found else None
+    if data is None:
+        abort(404)
+    # public, but withdrawn at once if the case is made confidential
+    return pdf_response(
+        data, file_name(found[0].ticket.code), 'public, no-cache')
 
 
 def evidence_serializer():

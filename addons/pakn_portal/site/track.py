@@ -17,10 +17,12 @@ from flask import (
 )
 
 from trytond.exceptions import UserError
+from trytond.modules.pakn_helpdesk.lifecycle import DELIVERED_STATES
 from trytond.transaction import Transaction
 
 from . import limiter, tryton
 from .common import load_site, pool_get, text, too_long
+from .documents import answer_pdf, file_name, pdf_response
 
 blueprint = Blueprint('track', __name__)
 
@@ -73,16 +75,39 @@ def track(code=None):
     return render_case(ticket)
 
 
+def delivered_pdf(ticket):
+    """The Annex I PDF of the case once its answer is delivered (the
+    tracking page shows the answer then), else None"""
+    if ticket.state not in DELIVERED_STATES:
+        return None
+    return answer_pdf(ticket)
+
+
 def render_case(ticket, errors=None, status=200, form=None):
     Publication = pool_get('pakn.portal.publication')
     publication = Publication.search([('ticket', '=', ticket.id)], limit=1)
     return render_template('track/case.html', ticket=ticket,
         timeline=ticket.portal_timeline(), due=ticket.portal_due(),
         publication=publication[0] if publication else None,
+        has_pdf=delivered_pdf(ticket) is not None,
         scale=ticket.rating_values(),
         reason_required=bool(ticket.sla_profile
             and ticket.sla_profile.rating_reason_required),
         errors=errors or {}, form=form or {}), status
+
+
+@blueprint.route('/tra-cuu/<code>/tra-loi.pdf')
+@tryton.transaction()
+def answer_file(code):
+    "The Annex I PDF of the case, to its submitter who proved it only"
+    ticket = tracked_ticket(code)
+    if ticket is None:
+        abort(403)
+    data = delivered_pdf(ticket)
+    if data is None:
+        abort(404)
+    # the submitter's own document: kept by no shared cache
+    return pdf_response(data, file_name(ticket.code), 'private, no-store')
 
 
 def case_action(name, anchor):

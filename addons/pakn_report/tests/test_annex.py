@@ -6,7 +6,8 @@ import unicodedata
 from pypdf import PdfReader
 
 from trytond.model.exceptions import AccessError
-from trytond.modules.pakn_report.annex import KIND
+from trytond.modules.pakn_report.annex import KIND, file_name
+from trytond.modules.pakn_report.exceptions import ReportValidationError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, check_access
@@ -141,6 +142,33 @@ class AnnexTestCase(ProvinceMixin, ModuleTestCase):
         self.assertEqual(Attachment(attachment.id).pakn_kind, KIND)
         self.assertEqual(Ticket(ticket.id).annex_pdf(), data)
 
+    @with_transaction()
+    def test_answer_name_reserved(self):
+        "No other file of a case takes the name of its answer document"
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        ticket = self.setup_case()
+        for name in [file_name(ticket.code), file_name(ticket.code).upper()]:
+            for kind in ['evidence', 'internal']:
+                with Transaction().set_user(self.focal.id), check_access(), \
+                        self.subTest(name=name, kind=kind), \
+                        self.assertRaises(ReportValidationError) as cm:
+                    Attachment.create([{
+                                'resource': str(ticket),
+                                'name': name,
+                                'data': b'%PDF-1.4 look-alike',
+                                'pakn_kind': kind,
+                                }])
+                self.assertIn(name, cm.exception.message)
+        # another name is accepted, and may not be renamed to it
+        other, = Attachment.create([{
+                    'resource': str(ticket), 'name': 'bien-ban.pdf',
+                    'data': b'%PDF-1.4', 'pakn_kind': 'internal'}])
+        with self.assertRaises(ReportValidationError):
+            Attachment.write([other], {'name': file_name(ticket.code)})
+        # the answer itself keeps its name
+        self.assertEqual(
+            [a.name for a in self.answers(ticket)], [file_name(ticket.code)])
 
 
 del ModuleTestCase

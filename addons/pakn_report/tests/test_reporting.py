@@ -12,7 +12,10 @@ from trytond.modules.pakn_helpdesk.tests.vietnamese import (
     load_vietnamese,
     missing_translations,
 )
-from trytond.modules.pakn_report.exceptions import ReportAccessError
+from trytond.modules.pakn_report.exceptions import (
+    ReportAccessError,
+    ReportValidationError,
+)
 from trytond.modules.pakn_report.output import COLUMNS, TOTAL
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -139,6 +142,28 @@ class ReportingTestCase(ProvinceMixin, ModuleTestCase):
             self.assertNotIn(self.commune.rec_name, text)
             with check_access():
                 self.assertEqual(len(Report.search([])), 2)
+            # a forged period: too long, too far, upside down; nothing
+            # recorded
+            for values in [
+                    dict(kind='custom', from_date=dt.date(1990, 1, 1),
+                        to_date=dt.date(2026, 12, 31)),
+                    dict(kind='custom', from_date=dt.date(2026, 1, 1),
+                        to_date=dt.date(9999, 12, 31)),
+                    dict(kind='year', date=dt.date(9999, 6, 1)),
+                    dict(kind='custom', from_date=dt.date(2026, 11, 30),
+                        to_date=dt.date(2026, 11, 1)),
+                    ]:
+                with self.assertRaises(ReportValidationError) as cm:
+                    self.run_wizard(format='csv', **values)
+                if values.get('to_date', dt.date.max).year != 2026:
+                    self.assertIn('5', cm.exception.message)
+            with check_access():
+                self.assertEqual(len(Report.search([])), 2)
+            # five years are allowed
+            five = self.run_wizard(
+                format='csv', kind='custom', date=None,
+                from_date=dt.date(2022, 1, 1), to_date=dt.date(2026, 12, 31))
+            self.assertTrue(five.file)
 
     @with_transaction()
     def test_leader(self):

@@ -11,6 +11,7 @@ the CRLs of both CAs.  Keys are EC P-256 so that the whole test is fast
 import datetime as dt
 import io
 import logging
+import time
 import unittest
 
 from asn1crypto import keys as asn1_keys
@@ -322,6 +323,26 @@ class SignatureTestCase(unittest.TestCase):
         self.assertFalse(result.trusted)
         self.assertEqual(result.reason, UNTRUSTED)
         self.assertEqual(result.signer_name, 'Trần Thị Bình')
+
+    def test_expired_after_signing(self):
+        """A certificate that expired after a timestamped signature keeps
+        it valid (checked at the timestamp's time); without timestamp it
+        does not"""
+        expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)
+        short = self.pki.government.issue(
+            'Phạm Thị Dung', UNIT, not_after=expiry)
+        stamped = self.pki.sign(short)
+        bare = self.pki.sign(short, timestamper=None)
+        self.assertTrue(self.pki.verify(stamped).valid)
+        time.sleep(max(
+                (expiry - dt.datetime.now(dt.timezone.utc)).total_seconds(),
+                0) + 1)
+        result = self.pki.verify(stamped)
+        self.assertTrue(result.valid, result.reason)
+        self.assertLess(result.signed_at, expiry)
+        result = self.pki.verify(bare)
+        self.assertFalse(result.valid)
+        self.assertEqual(result.reason, UNTRUSTED)
 
     def test_revoked_signer(self):
         "A revoked signer (CRL given) makes the signature invalid"
