@@ -10,6 +10,7 @@ from trytond.modules.pakn_report.report import (
     figures,
     late_cases,
     period_bounds,
+    received,
     roll_up,
     unit_tree,
 )
@@ -81,6 +82,15 @@ class ReportTestCase(ProvinceMixin, ModuleTestCase):
                     }, kind)
             self.assertEqual(
                 figures(*period), {None: self.expected(total)}, kind)
+        # the cases received by month in one query: the figures' count
+        months = [period_bounds('month', dt.date(2026, m, 1))
+            for m in range(1, 13)]
+        for units in [None, [self.health.id], []]:
+            self.assertEqual(received(months, units), [
+                    figures(*m, units=units).get(None, {}).get('received', 0)
+                    for m in months])
+        self.assertEqual(received(months)[2:12:1], [
+                1, 0, 0, 0, 0, 0, 1, 4, 9, 1])
         # November is unchanged by the cases before and after it
         self.assertEqual(
             figures(*NOVEMBER), {None: self.expected(TOTAL)})
