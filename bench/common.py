@@ -71,3 +71,19 @@ def write_results(title, lines):
     with open(RESULTS, 'w') as fp:
         fp.write('\n\n'.join(blocks) + '\n')
     print("written to bench/RESULTS.md")
+
+
+def committed(database, function, *args):
+    """Run function(*args) in a transaction of the database as the root
+    user, committed; return its result. The creation of a singleton
+    (the configuration) locks its table: the transaction starts again."""
+    from trytond.transaction import Transaction, TransactionError
+    extras = {}
+    while True:
+        try:
+            with Transaction().start(database, 0, **extras) as transaction:
+                result = function(*args)
+                transaction.commit()
+                return result
+        except TransactionError as exception:
+            exception.fix(extras)

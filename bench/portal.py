@@ -57,7 +57,13 @@ import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
-from common import create_database, machine, pg_version, write_results
+from common import (
+    committed,
+    create_database,
+    machine,
+    pg_version,
+    write_results,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -588,17 +594,7 @@ def database_exists(database):
 def setup_organisation(pool, database):
     """Configure the province and create the units through the ORM; return
     the units by code as (id, name, kind, parent code)"""
-    from trytond.transaction import Transaction, TransactionError
-    extras = {}
-    while True:
-        try:
-            with Transaction().start(database, 0, **extras) as transaction:
-                units = _setup_organisation(pool)
-                transaction.commit()
-                return units
-        except TransactionError as exception:
-            # the singleton's creation locks its table: start again
-            exception.fix(extras)
+    return committed(database, _setup_organisation, pool)
 
 
 def _setup_organisation(pool):

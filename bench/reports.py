@@ -57,7 +57,13 @@ import tempfile
 import time
 import tracemalloc
 
-from common import create_database, machine, pg_version, write_results
+from common import (
+    committed,
+    create_database,
+    machine,
+    pg_version,
+    write_results,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 URI = os.environ.get(
@@ -165,17 +171,7 @@ def pg_settings():
 def setup_province(pool, database):
     """Configure the province (DN2017) and create its units through the
     ORM; return the ids of the units"""
-    from trytond.transaction import Transaction, TransactionError
-    extras = {}
-    while True:
-        try:
-            with Transaction().start(database, 0, **extras) as transaction:
-                units = _setup_province(pool)
-                transaction.commit()
-                return units
-        except TransactionError as exception:
-            # the singleton's creation locks its table: start again
-            exception.fix(extras)
+    return committed(database, _setup_province, pool)
 
 
 def _setup_province(pool):

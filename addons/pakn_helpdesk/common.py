@@ -186,6 +186,28 @@ def clock(instant):
         _clock.reset(token)
 
 
+@contextmanager
+def step():
+    """A transaction of its own, committed at the end of the block, for
+    the work of a worker that must survive what follows it (the SMS
+    outbox, the scheduled reports' emails).
+
+    In the module tests (Pool.test) a step is part of the test's
+    transaction, which is rolled back at the end and which a separate
+    transaction could not see; the commits themselves are tested with a
+    real worker process on a real database (tests/test_sms_crash.py)."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction, without_check_access
+    transaction = Transaction()
+    if Pool.test:
+        yield transaction
+    else:
+        with transaction.new_transaction() as new, \
+                without_check_access():
+            yield new
+            new.commit()
+
+
 def search_code_or_name(clause):
     "Domain searching a record's rec_name clause on its code or its name"
     _, operator, operand, *extra = clause

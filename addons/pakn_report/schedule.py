@@ -31,14 +31,13 @@ import datetime as dt
 import logging
 import mimetypes
 import smtplib
-from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
-from trytond.modules.pakn_helpdesk.common import now, to_local
+from trytond.modules.pakn_helpdesk.common import now, step, to_local
 from trytond.modules.pakn_helpdesk.model import ServerOnlyMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.sendmail import get_smtp_server
@@ -91,20 +90,6 @@ def due_periods(today, timezone=None):
     return result
 
 
-@contextmanager
-def step():
-    """A transaction of its own, committed at the end of the block (as the
-    SMS outbox's step). In the module tests (Pool.test) a step is part of
-    the test's transaction, which is rolled back at the end and which a
-    separate transaction could not see."""
-    transaction = Transaction()
-    if Pool.test:
-        yield transaction
-    else:
-        with transaction.new_transaction() as new, \
-                without_check_access():
-            yield new
-            new.commit()
 
 
 def close(server):

@@ -26,7 +26,6 @@ import logging
 import secrets
 import time
 import uuid
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 from sql import Literal, Null
@@ -35,7 +34,7 @@ from sql.operators import Equal, Exists
 from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Check, Index, ModelSQL, ModelView, Unique, fields
-from trytond.modules.pakn_helpdesk.common import now
+from trytond.modules.pakn_helpdesk.common import now, step
 from trytond.modules.pakn_helpdesk.model import IntegrityMixin, ServerOnlyMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -67,22 +66,6 @@ MAX_RETRY_DELAY = 3600
 VALIDITY = 24
 
 
-@contextmanager
-def step():
-    """A transaction of its own, committed at the end of the block.
-
-    In the module tests (Pool.test) a step is part of the test's
-    transaction, which is rolled back at the end and which a separate
-    transaction could not see; the commits themselves are tested with a
-    real worker process on a real database (tests/test_sms_crash.py)."""
-    transaction = Transaction()
-    if Pool.test:
-        yield transaction
-    else:
-        with transaction.new_transaction() as new, \
-                without_check_access():
-            yield new
-            new.commit()
 
 
 class Message(ServerOnlyMixin, IntegrityMixin, ModelSQL, ModelView):

@@ -30,7 +30,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .test_document import LETTERS
+from .test_document import LETTERS, _squash
 from .tools import NOVEMBER, ProvinceMixin, local
 
 # The answer of the case: every letter the brief names (ỗ ữ ặ ẫ ỹ Đ đ)
@@ -47,11 +47,6 @@ INK = 8
 
 def _pixels(points):
     return points * DPI / 72
-
-
-def _squash(text):
-    "NFC without white space (line breaks differ between extractors)"
-    return re.sub(r'\s+', '', unicodedata.normalize('NFC', text))
 
 
 def _to_unicode(font):

@@ -157,6 +157,21 @@ def _pdf():
     return buffer.getvalue()
 
 
+def timestamper(authority):
+    "A timestamp authority (pyHanko's DummyTimeStamper) of authority"
+    tsa_cert, tsa_key = authority.issue(
+        'Test TSA', 'Test PKI', eku=[ExtendedKeyUsageOID.TIME_STAMPING],
+        rsa_key=True)  # pyHanko's DummyTimeStamper is RSA-only
+    return DummyTimeStamper(
+        tsa_cert=_asn1(tsa_cert),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption())),
+        certs_to_embed=SimpleCertificateStore.from_certs(
+            [_asn1(authority.cert)]))
+
+
 class PKI:
     "The offline PKI shared by the tests"
 
@@ -172,17 +187,7 @@ class PKI:
             'Trần Thị Bình', UNIT, not_before=NOW - dt.timedelta(days=60),
             not_after=NOW - dt.timedelta(days=1))
         self.revoked = gov.issue('Lê Văn Cường', UNIT)
-        tsa_cert, tsa_key = gov.issue(
-            'Test TSA', 'Test PKI', eku=[ExtendedKeyUsageOID.TIME_STAMPING],
-            rsa_key=True)  # pyHanko's DummyTimeStamper is RSA-only
-        self.timestamper = DummyTimeStamper(
-            tsa_cert=_asn1(tsa_cert),
-            tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key.private_bytes(
-                    serialization.Encoding.DER,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption())),
-            certs_to_embed=SimpleCertificateStore.from_certs(
-                [_asn1(gov.cert)]))
+        self.timestamper = timestamper(gov)
         self.crls = [
             self.root.crl(),
             gov.crl(revoked=[self.revoked[0]]),

@@ -21,14 +21,10 @@ import subprocess
 import tempfile
 import threading
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
@@ -44,7 +40,7 @@ from trytond.transaction import (
     without_check_access,
 )
 
-from .test_signature import _asn1, _Authority
+from .test_signature import _Authority, timestamper
 from .tools import ProvinceMixin, local
 
 PASSWORD = 'mật khẩu ký số'
@@ -69,17 +65,7 @@ class PKI:
         # CKM_ECDSA_SHA256)
         self.token_signer = gov.issue(
             'Nguyễn Văn An', "UBND xã Tiên Dương", rsa_key=True)
-        tsa_cert, tsa_key = gov.issue(
-            'Test TSA', 'Test PKI', eku=[ExtendedKeyUsageOID.TIME_STAMPING],
-            rsa_key=True)  # pyHanko's DummyTimeStamper is RSA-only
-        self.timestamper = DummyTimeStamper(
-            tsa_cert=_asn1(tsa_cert),
-            tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key.private_bytes(
-                    serialization.Encoding.DER,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption())),
-            certs_to_embed=SimpleCertificateStore.from_certs(
-                [_asn1(gov.cert)]))
+        self.timestamper = timestamper(gov)
 
     def pkcs12(self, cert_key, password=PASSWORD):
         cert, key = cert_key
