@@ -12,7 +12,6 @@ after: a later calendar change does not rewrite what was measured (as the
 ledger keeps whether a step was late). Cases ended before the module was
 activated get theirs when it is (__register__)."""
 from sql import Null
-from sql.aggregate import Min
 
 from trytond.model import fields
 from trytond.modules.pakn_helpdesk.lifecycle import ENDING_EVENTS
@@ -90,12 +89,14 @@ class Ticket(metaclass=PoolMeta):
         table = cls.__table__()
         event = Event.__table__()
         cursor = Transaction().connection.cursor()
+        # the rows, not an aggregate, keep their types on SQLite
         cursor.execute(*table.join(
                 event, condition=event.ticket == table.id).select(
-                table.id, Min(event.date),
+                table.id, event.date,
                 where=(table.handling_time == Null)
                 & event.type.in_(DONE_EVENTS),
-                group_by=[table.id]))
+                order_by=[table.id, event.date.desc]))
+        # the first done event of each case
         ended = dict(cursor)
         for ticket in cls.browse(list(ended)):
             cls._set_handling_time(ticket.id, ticket, ended[ticket.id])

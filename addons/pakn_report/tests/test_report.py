@@ -4,6 +4,7 @@
 a controlled clock: the figures of November 2026 checked cell by cell."""
 import datetime as dt
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.pakn_helpdesk.ledger import timeliness
 from trytond.modules.pakn_report.report import (
     COUNTS,
@@ -14,7 +15,9 @@ from trytond.modules.pakn_report.report import (
     roll_up,
     unit_tree,
 )
+from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from .tools import (
     CONSTRUCTION,
@@ -112,6 +115,37 @@ class ReportTestCase(ProvinceMixin, ModuleTestCase):
                 (self.construction.id, None): self.expected(without_field),
                 (self.health.id, None): self.expected(YEAR_HEALTH),
                 })
+
+    @with_transaction()
+    def test_handling_time(self):
+        """The handling time: measured at the answer, never at a
+        rejection, kept when the case goes on, measured again at
+        activation, refused to clients"""
+        pool = Pool()
+        Ticket = pool.get('pakn.ticket')
+        self.setup_world()
+        self.build()
+        cases = self.cases
+        self.assertEqual(
+            {k: cases[k].handling_time for k in [
+                    'carried', 'late', 'carried_late', 'rejected',
+                    'duplicate', 'open_late']},
+            {'carried': 1., 'late': 16., 'carried_late': 19.,
+                'rejected': None, 'duplicate': None, 'open_late': None})
+        # the cases ended before the module: measured at its activation
+        table = Ticket.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.handling_time], [None],
+                where=table.id.in_([cases['late'].id, cases['carried'].id])))
+        Ticket.fill_handling_times()
+        self.assertEqual(
+            [Ticket(cases[k].id).handling_time for k in ['late', 'carried']],
+            [16., 1.])
+        for value in [0., 99., None]:
+            with self.assertRaises(AccessError):
+                Ticket.check_client_write(
+                    [Ticket(cases['late'].id)], {'handling_time': value})
 
     @with_transaction()
     def test_late_rate_is_the_ledger(self):
