@@ -518,6 +518,7 @@ class SigningTestCase(ProvinceMixin, ModuleTestCase):
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
         TrustRoot = pool.get('pakn.report.trust_root')
+        SigningCertificate = pool.get('pakn.report.signing_certificate')
         unit = self.configure()
 
         def group(name):
@@ -547,6 +548,13 @@ class SigningTestCase(ProvinceMixin, ModuleTestCase):
                         Unit.write([unit], {field: None})
             with self.assertRaises(AccessError):
                 TrustRoot.search([])
+            # the history of certificates is written by the server only
+            with self.assertRaises(AccessError):
+                SigningCertificate.search([])
+            with self.assertRaises(AccessError):
+                SigningCertificate.create([{
+                            'unit': self.health.id,
+                            'certificate': self.pki.der(self.pki.signer[0])}])
             with self.assertRaises(AccessError):
                 TrustRoot.create([{
                             'name': "Gốc giả",
@@ -559,6 +567,15 @@ class SigningTestCase(ProvinceMixin, ModuleTestCase):
         self.assertTrue(verify_pdf(data, [self.pki.root.cert]).valid)
         with Transaction().set_user(admin.id), check_access():
             values, = Unit.read([unit.id], SECRETS)
+            certificate, = SigningCertificate.search(
+                [('unit', '=', unit.id)])
+            with self.assertRaises(AccessError):
+                SigningCertificate.write(
+                    [certificate], {'unit': self.health.id})
+            with self.assertRaises(AccessError):
+                SigningCertificate.create([{
+                            'unit': self.health.id,
+                            'certificate': self.pki.der(self.pki.signer[0])}])
             self.assertEqual(values['signing_password'], PASSWORD)
             # the certificate is read from the file, never set by a client
             with self.assertRaises(AccessError):
